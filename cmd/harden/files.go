@@ -1,0 +1,173 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+// skipDirs are never searched.
+var skipDirs = map[string]bool{".git": true, "node_modules": true, "vendor": true}
+
+// isDockerfileName reports whether a file name is one harden looks for when
+// searching a directory.
+func isDockerfileName(name string) bool {
+	switch {
+	case name == "Dockerfile", name == "Containerfile":
+		return true
+	case strings.HasPrefix(name, "Dockerfile."), strings.HasPrefix(name, "Containerfile."):
+		return true
+	case strings.HasSuffix(name, ".Dockerfile"), strings.HasSuffix(name, ".dockerfile"):
+		return true
+	}
+	return false
+}
+
+// input is one file to process, named as the user will see it.
+type input struct {
+	path string // display path: clean and relative to the working directory when inside it
+	err  error  // a problem finding it
+}
+
+// collect expands PATH arguments into files, sorted and without duplicates.
+// Problems (a missing path) become inputs carrying an error, so that every
+// other file is still processed.
+func collect(args []string) []input {
+	if len(args) == 0 {
+		args = []string{"."}
+	}
+	seen := map[string]bool{}
+	var out []input
+	add := func(p string) {
+		p = displayPath(p)
+		if !seen[p] {
+			seen[p] = true
+			out = append(out, input{path: p})
+		}
+	}
+	for _, arg := range args {
+		info, err := os.Stat(arg)
+		if err != nil {
+			out = append(out, input{path: displayPath(arg), err: err})
+			continue
+		}
+		if !info.IsDir() {
+			add(arg)
+			continue
+		}
+		var found []string
+		err = filepath.WalkDir(arg, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				out = append(out, input{path: displayPath(p), err: err})
+				if d != nil && d.IsDir() {
+					return fs.SkipDir
+				}
+				return nil
+			}
+			if d.IsDir() {
+				if p != arg && skipDirs[d.Name()] {
+					return fs.SkipDir
+				}
+				return nil
+			}
+			if !isDockerfileName(d.Name()) {
+				return nil
+			}
+			if d.Type()&fs.ModeSymlink != 0 {
+				if st, err := os.Stat(p); err != nil || !st.Mode().IsRegular() {
+					return nil // dangling or not a file
+				}
+			} else if !d.Type().IsRegular() {
+				return nil
+			}
+			found = append(found, p)
+			return nil
+		})
+		if err != nil {
+			out = append(out, input{path: displayPath(arg), err: err})
+		}
+		sort.Strings(found)
+		for _, p := range found {
+			add(p)
+		}
+	}
+	return out
+}
+
+// displayPath cleans p and makes it relative to the working directory when
+// it lies inside it, so that diff headers read a/PATH and apply with
+// `git apply` and `patch -p1` from there.
+func displayPath(p string) string {
+	if p == "-" {
+		return p
+	}
+	if filepath.IsAbs(p) {
+		if wd, err := os.Getwd(); err == nil {
+			if rel, err := filepath.Rel(wd, p); err == nil && !strings.HasPrefix(rel, "..") {
+				p = rel
+			}
+		}
+	}
+	return filepath.ToSlash(filepath.Clean(p))
+}
+
+// writeAtomic replaces the file at path with data: it writes a temporary file
+// beside the target, syncs it, gives it the target's mode (and owner, where
+// permitted), and renames it over the target. A symlink is written through
+// to the file it points to.
+func writeAtomic(path string, data []byte) (err error) {
+	target, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		return err
+	}
+	info, err := os.Stat(target)
+	if err != nil {
+		return err
+	}
+	if !info.Mode().IsRegular() {
+		return fmt.Errorf("%s: not a regular file", path)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(target), "."+filepath.Base(target)+".harden-*")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	if _, err = tmp.Write(data); err != nil {
+		return err
+	}
+	if err = tmp.Sync(); err != nil {
+		return err
+	}
+	if err = tmp.Chmod(info.Mode().Perm()); err != nil {
+		return err
+	}
+	chownLike(tmp, info)
+	if err = tmp.Close(); err != nil {
+		return err
+	}
+	if err = os.Rename(tmp.Name(), target); err != nil {
+		return err
+	}
+	if d, err := os.Open(filepath.Dir(target)); err == nil {
+		d.Sync() // make the rename durable; best effort
+		d.Close()
+	}
+	return nil
+}
+
+// readInput reads a file, or standard input for "-".
+func readInput(e *env, path string) ([]byte, error) {
+	if path == "-" {
+		return io.ReadAll(e.stdin)
+	}
+	return os.ReadFile(path)
+}

@@ -1,0 +1,179 @@
+// Command harden rewrites Dockerfiles so the images they build are safer.
+//
+//	harden fix [flags] [PATH…]     print (or write) the fixes as a unified diff
+//	harden check [flags] [PATH…]   report every finding, fixable or not
+//	harden rules [NAME]            list the fixes, or document one
+//	harden version                 print the version
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime/debug"
+
+	"github.com/spf13/pflag"
+)
+
+// version is set by the Makefile with -ldflags "-X main.version=…".
+var version = ""
+
+// Exit codes.
+const (
+	exitOK      = 0
+	exitPending = 1 // --check: changes pending; check: findings
+	exitError   = 2
+)
+
+// exitCode is an error that carries the process exit code. Subcommands
+// return it; main turns it into the exit status in one place.
+type exitCode int
+
+func (e exitCode) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
+
+// env is the process environment a subcommand runs in.
+type env struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+}
+
+type command struct {
+	name    string
+	summary string
+	run     func(e *env, name string, args []string) error
+}
+
+func commands() []command {
+	return []command{
+		{"fix", "apply fixes: print a unified diff, or write them with -w", runFix},
+		{"check", "report every finding, including those with no automatic fix", runCheck},
+		{"rules", "list the fixes, or show the full documentation of one", runRules},
+		{"version", "print harden's version", runVersion},
+	}
+}
+
+func main() {
+	os.Exit(run(os.Args[1:], &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr}))
+}
+
+// run executes harden with args and returns the exit status.
+func run(args []string, e *env) int {
+	err := dispatch(args, e)
+	var code exitCode
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.As(err, &code):
+		return int(code)
+	case errors.Is(err, pflag.ErrHelp):
+		return exitOK
+	default:
+		fmt.Fprintf(e.stderr, "harden: %v\n", err)
+		return exitError
+	}
+}
+
+func dispatch(args []string, e *env) error {
+	if len(args) == 0 {
+		usage(e.stderr)
+		return exitCode(exitError)
+	}
+	switch args[0] {
+	case "-h", "--help", "help":
+		if len(args) > 1 && args[0] == "help" {
+			return dispatch([]string{args[1], "--help"}, e)
+		}
+		usage(e.stdout)
+		return nil
+	case "-v", "--version":
+		return runVersion(e, "version", nil)
+	}
+	for _, c := range commands() {
+		if c.name == args[0] {
+			return c.run(e, c.name, args[1:])
+		}
+	}
+	return fmt.Errorf("unknown command %q; run 'harden --help'", args[0])
+}
+
+func usage(w io.Writer) {
+	fmt.Fprint(w, `harden rewrites Dockerfiles so the images they build are safer: it adds a
+non-root USER and more, editing only the lines it must.
+
+Usage:
+  harden <command> [flags] [PATH…]
+
+Commands:
+`)
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
+	}
+	fmt.Fprint(w, `
+PATH is a Dockerfile or a directory searched recursively for Dockerfile,
+Dockerfile.*, *.Dockerfile, *.dockerfile, Containerfile and Containerfile.*
+(skipping .git, node_modules and vendor); no PATH means ".", and "-" reads
+standard input.
+
+Exit codes: 0 success; 1 changes pending (fix --check) or findings (check);
+2 an error (after every other file has been processed).
+
+Run 'harden <command> --help' for a command's flags.
+`)
+}
+
+func runVersion(e *env, name string, args []string) error {
+	fs := newFlagSet(e, name, "", "Print harden's version.")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "harden %s\n", versionString())
+	return nil
+}
+
+func versionString() string {
+	if version != "" {
+		return version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "dev"
+}
+
+// flagSet is a pflag.FlagSet with the help text of its subcommand.
+type flagSet struct {
+	*pflag.FlagSet
+	e                       *env
+	name, args, description string
+}
+
+// newFlagSet returns the flag set of a subcommand.
+func newFlagSet(e *env, name, argsUsage, description string) *flagSet {
+	fs := pflag.NewFlagSet(name, pflag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	fs.SortFlags = false
+	fs.Usage = func() {} // help is printed by parseFlags, errors by pflag
+	return &flagSet{FlagSet: fs, e: e, name: name, args: argsUsage, description: description}
+}
+
+// parseFlags parses args. --help prints the command's help on stdout and
+// ends the command successfully; a bad flag is reported on stderr and ends
+// it with exit status 2.
+func parseFlags(fs *flagSet, args []string) error {
+	err := fs.Parse(args)
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, pflag.ErrHelp):
+		out := fs.e.stdout
+		fmt.Fprintf(out, "Usage: harden %s [flags] %s\n\n%s\n", fs.name, fs.args, fs.description)
+		if fs.HasFlags() {
+			fmt.Fprintf(out, "\nFlags:\n%s", fs.FlagUsages())
+		}
+		return err
+	default:
+		fmt.Fprintf(fs.e.stderr, "harden %s: %v\nRun 'harden %s --help' for usage.\n", fs.name, err, fs.name)
+		return exitCode(exitError)
+	}
+}

@@ -1,0 +1,103 @@
+package main
+
+import (
+	"fmt"
+	"runtime"
+	"strings"
+	"sync"
+
+	"github.com/harden-dev/harden/fixes"
+	"github.com/harden-dev/harden/transform"
+)
+
+// selection holds the flags that choose which fixes run and apply.
+type selection struct {
+	selects, ignores []string
+	unsafe, offline  bool
+}
+
+func (s *selection) register(fs *flagSet, withUnsafe bool) {
+	fs.StringSliceVar(&s.selects, "select", nil, "run only these fixes: names or equivalent IDs (DL3002), comma-separated; ALL means every fix")
+	fs.StringSliceVar(&s.ignores, "ignore", nil, "do not run these fixes (names, IDs or ALL)")
+	if withUnsafe {
+		fs.BoolVar(&s.unsafe, "unsafe", false, "also apply fixes marked unsafe (naming an unsafe fix in --select applies it too)")
+	}
+	fs.BoolVar(&s.offline, "offline", false, "never touch the network: fixes that need it report instead of editing")
+}
+
+// options turns the flags into engine options. An unknown fix name is an
+// error: a typo must not silently select nothing.
+func (s *selection) options() (transform.Options, error) {
+	all := fixes.All()
+	enabled := map[string]bool{}
+	explicit := map[string]bool{}
+	if len(s.selects) == 0 {
+		for _, f := range all {
+			enabled[f.Name] = true
+		}
+	}
+	for _, name := range s.selects {
+		name = strings.TrimSpace(name)
+		matched := fixes.Lookup(name)
+		if len(matched) == 0 {
+			return transform.Options{}, fmt.Errorf("--select: unknown fix %q (see 'harden rules')", name)
+		}
+		for _, f := range matched {
+			enabled[f.Name] = true
+			if !strings.EqualFold(name, "ALL") {
+				explicit[f.Name] = true
+			}
+		}
+	}
+	for _, name := range s.ignores {
+		name = strings.TrimSpace(name)
+		matched := fixes.Lookup(name)
+		if len(matched) == 0 {
+			return transform.Options{}, fmt.Errorf("--ignore: unknown fix %q (see 'harden rules')", name)
+		}
+		for _, f := range matched {
+			delete(enabled, f.Name)
+		}
+	}
+	opts := transform.Options{Unsafe: s.unsafe, Explicit: explicit, Offline: s.offline}
+	for _, f := range all {
+		if enabled[f.Name] {
+			opts.Fixes = append(opts.Fixes, f)
+		}
+	}
+	return opts, nil
+}
+
+// forEach runs work on every input with up to GOMAXPROCS workers and calls
+// emit for each in input order as soon as it and all before it are done, so
+// output streams in a stable order.
+func forEach[T any](inputs []input, work func(input) T, emit func(input, T)) {
+	results := make([]T, len(inputs))
+	done := make([]chan struct{}, len(inputs))
+	for i := range done {
+		done[i] = make(chan struct{})
+	}
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				results[i] = work(inputs[i])
+				close(done[i])
+			}
+		}()
+	}
+	go func() {
+		for i := range inputs {
+			next <- i
+		}
+		close(next)
+	}()
+	for i := range inputs {
+		<-done[i]
+		emit(inputs[i], results[i])
+	}
+	wg.Wait()
+}

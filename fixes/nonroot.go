@@ -1,0 +1,505 @@
+package fixes
+
+import (
+	"fmt"
+	"path"
+	"strconv"
+	"strings"
+
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+	"github.com/moby/buildkit/frontend/dockerfile/parser"
+
+	"github.com/harden-dev/harden/internal/images"
+	"github.com/harden-dev/harden/internal/shell"
+	"github.com/harden-dev/harden/transform"
+)
+
+// NonRootUser makes the image built by the Dockerfile run as a non-root user.
+var NonRootUser = &transform.Fix{
+	Name:          "non-root-user",
+	Summary:       "Run the final stage as a non-root user",
+	Also:          []string{"DL3002", "DS002"},
+	Applicability: transform.Safe,
+	Check:         checkNonRootUser,
+	Example: `FROM debian:bookworm-slim
+RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates
+COPY app /usr/local/bin/app
+VOLUME /var/lib/app
+EXPOSE 8080
+CMD ["app"]
+`,
+	Doc: `What it does
+  Works out who the final stage runs as: its last USER, else the user of the
+  stage it is built FROM, else the base image's default (root, unless the base
+  is known to run as non-root: gcr.io/distroless/*:nonroot, cgr.dev/chainguard/*
+  and Red Hat's UBI language images). When that is root (USER root, USER 0 or
+  USER 0:0 count as root), it switches to a non-root user, chosen by base:
+    - Debian, Ubuntu, RHEL/CentOS/Fedora/UBI, Amazon Linux (useradd):
+        RUN groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid app --no-create-home --no-log-init --shell /sbin/nologin app
+        USER 10001:10001
+    - Alpine and BusyBox (addgroup/adduser applets):
+        RUN addgroup -S -g 10001 app && adduser -S -D -H -u 10001 -G app -s /sbin/nologin app
+        USER 10001:10001
+    - bases that ship a non-root user (node: 1000, distroless and Chainguard:
+      65532, dev containers: 1000, .NET 8+: 1654): only USER with its ids;
+    - scratch, distroless and unknown bases: USER 65532:65532 (a numeric user
+      needs no /etc/passwd entry);
+    - Windows bases or a PowerShell SHELL: USER ContainerUser;
+    - when the stage already creates a user (useradd/adduser in a RUN) but never
+      switches to it: USER with that user's uid:gid (or its name when the uid is
+      not given), and no new user.
+  The base is read from the FROM line, following earlier stages and ARG
+  defaults, and from the package managers the stage runs (apt-get, dnf, apk…).
+  The new lines go after the stage's last RUN, COPY, ADD, WORKDIR or USER, so
+  trailing CMD, ENTRYPOINT, EXPOSE, HEALTHCHECK and LABEL lines stay last.
+  Directories named by VOLUME are created and chowned to the new user in the
+  same RUN, so the process can write its data there.
+
+Why
+  A process running as root in a container is root on the host's kernel: one
+  escape or mis-mounted path away from the host. Kubernetes' runAsNonRoot can
+  only verify a numeric USER, so harden writes UID:GID wherever it knows them.
+
+What can break
+  - Ports below 1024: a non-root process cannot bind them under Kubernetes (or
+    any runtime that keeps net.ipv4.ip_unprivileged_port_start at 1024). Listen
+    on 8080 and map the port instead.
+  - Paths the app writes to: files copied earlier and the WORKDIR stay owned by
+    root, read-only to the app (that is the point). An app that writes to its
+    working directory or to copied files needs a chown, or a VOLUME, or a
+    writable mount.
+  Opt out with "# harden:ignore=non-root-user" (or "# hadolint ignore=DL3002")
+  on the line above the final FROM or USER root, or --ignore non-root-user.
+
+What it will not do
+  - Add a USER when the final stage ends as root but its entrypoint drops
+    privileges itself (gosu, su-exec, setpriv, chroot --userspec, runuser, as
+    the official postgres, redis and mysql images do); it reports instead.
+  - Touch stages other than the final one, or stages that only export files
+    (FROM scratch without CMD or ENTRYPOINT), or bootc host images.
+  - chown files copied earlier in the build.`,
+}
+
+// Ids of the user harden creates, and of the numeric user for bases where
+// no user can be created.
+const (
+	appUser    = "app"
+	appID      = 10001
+	nobodyIDs  = "65532:65532"
+	windowsUsr = "ContainerUser"
+)
+
+// privilegeDroppers run a command as another user; an entrypoint that uses
+// one starts as root on purpose.
+var privilegeDroppers = map[string]bool{
+	"gosu": true, "su-exec": true, "setpriv": true, "runuser": true,
+	"s6-setuidgid": true, "chpst": true, "setuidgid": true,
+}
+
+func checkNonRootUser(pass *transform.Pass) {
+	d := pass.Doc
+	final := d.FinalStage()
+	st := analyzeStage(d, final)
+
+	if st.user != nil {
+		if !st.userRoot {
+			return
+		}
+	} else if st.base.NonRoot {
+		return
+	}
+	if st.base.Exempt != "" {
+		return
+	}
+	if st.baseRef == "scratch" && st.entrypoint == nil && st.cmd == nil {
+		return // exports files; nothing runs in it
+	}
+
+	line := final.From.StartLine
+	if st.userNode != nil && d.StageOf(st.userNode) == final {
+		line = st.userNode.StartLine
+	}
+	if tool := st.dropsPrivileges(); tool != "" {
+		pass.Report(line, fmt.Sprintf("Final stage runs as root, but its entrypoint drops privileges with %s: not adding USER", tool))
+		return
+	}
+
+	plan := st.plan()
+	anchor := final.From
+	for _, n := range final.Nodes {
+		switch strings.ToLower(n.Value) {
+		case "run", "copy", "add", "workdir", "user":
+			anchor = n
+		}
+	}
+	var lines []string
+	if plan.run != "" {
+		lines = append(lines, d.Keyword("RUN")+" "+plan.run)
+	}
+	lines = append(lines, d.Keyword("USER")+" "+plan.user)
+	pass.Report(line, plan.message, d.InsertAfter(anchor, d.Lines(lines...)))
+}
+
+// stageFacts is what non-root-user learns about the final stage and the
+// stages it is built from.
+type stageFacts struct {
+	d       *transform.Document
+	chain   []*transform.Stage
+	baseRef string
+	base    images.Info
+	family  images.Family
+	shell   bool // a RUN can be added
+
+	user     *string // effective USER value, nil when the chain sets none
+	userRoot bool
+	userNode *parser.Node
+
+	entrypoint, cmd *instructions.ShellDependantCmdLine
+	volumes         []string
+	created         *createdUser // last non-root user a RUN creates
+	mentions        map[string]bool
+}
+
+type createdUser struct {
+	name     string
+	uid, gid string // numeric or ""
+	line     int
+}
+
+func analyzeStage(d *transform.Document, final *transform.Stage) *stageFacts {
+	st := &stageFacts{d: d, chain: d.Chain(final), mentions: map[string]bool{}}
+	root := st.chain[len(st.chain)-1]
+	st.baseRef, _ = d.BaseName(root)
+	st.base = images.Lookup(st.baseRef)
+	st.family, st.shell = st.base.Family, st.base.Shell
+
+	groups := map[string]string{} // group name → gid
+	// Walk the chain from the base outwards so later instructions win.
+	for i := len(st.chain) - 1; i >= 0; i-- {
+		s := st.chain[i]
+		for j, c := range s.Parsed.Commands {
+			switch c := c.(type) {
+			case *instructions.UserCommand:
+				v, _ := d.Expand(c.User, d.StageEnv(s, j))
+				if strings.TrimSpace(v) == "" {
+					v = c.User // unresolvable: keep it as written
+				}
+				st.user, st.userNode = &v, s.Nodes[j]
+				st.userRoot = images.IsRootUser(v)
+			case *instructions.EntrypointCommand:
+				st.entrypoint = &c.ShellDependantCmdLine
+				st.cmd = nil // ENTRYPOINT resets CMD
+			case *instructions.CmdCommand:
+				st.cmd = &c.ShellDependantCmdLine
+			case *instructions.VolumeCommand:
+				st.volumes = append(st.volumes, c.Volumes...)
+			case *instructions.ShellCommand:
+				if len(c.Shell) > 0 && isWindowsShell(c.Shell[0]) {
+					st.family, st.shell = images.Windows, true
+				}
+			case *instructions.CopyCommand:
+				for _, src := range c.SourcePaths {
+					st.mention(src)
+				}
+				st.mention(c.DestPath)
+			case *instructions.RunCommand:
+				if c.PrependShell && st.family != images.Windows {
+					st.shell = true
+				}
+				for _, cmd := range shell.RunCommands(c.ShellDependantCmdLine) {
+					st.learn(cmd, s, j, groups)
+				}
+			}
+		}
+	}
+	if u := st.created; u != nil {
+		if g, ok := strings.CutPrefix(u.gid, "group:"); ok {
+			u.gid = groups[g]
+		} else if u.gid == "" {
+			u.gid = groups[u.name]
+		}
+	}
+	return st
+}
+
+func (st *stageFacts) mention(word string) {
+	for tool := range privilegeDroppers {
+		if strings.Contains(word, tool) {
+			st.mentions[tool] = true
+		}
+	}
+}
+
+// learn records what one shell command tells about the stage.
+func (st *stageFacts) learn(cmd shell.Command, s *transform.Stage, idx int, groups map[string]string) {
+	st.mention(cmd.Name)
+	for _, a := range cmd.Args {
+		st.mention(a.Value)
+	}
+	if st.family == images.Unknown || (st.family == images.Minimal && !st.base.Known) {
+		if f := images.FamilyOfPackageManager(cmd.Name); f != images.Unknown {
+			st.family = f
+		}
+	}
+	value := func(w shell.Word) string {
+		if w.Literal {
+			return w.Value
+		}
+		v, ok := st.d.Expand(w.Value, st.d.StageEnv(s, idx))
+		if !ok {
+			return ""
+		}
+		return v
+	}
+	switch cmd.Name {
+	case "groupadd", "addgroup":
+		if pos := positionals(cmd, groupOptsWithArg); len(pos) > 0 {
+			if g, ok := cmd.Option("-g", "--gid"); ok && isNumber(value(g)) {
+				groups[value(pos[len(pos)-1])] = value(g)
+			}
+		}
+	case "useradd", "adduser":
+		u := parseUserCreation(cmd, value)
+		if u == nil || u.name == "root" || u.uid == "0" {
+			return
+		}
+		u.line = s.Nodes[idx].StartLine
+		st.created = u
+	}
+}
+
+var (
+	groupOptsWithArg = map[string]bool{"-g": true, "--gid": true, "-K": true, "--key": true, "-p": true,
+		"--password": true, "-R": true, "--root": true, "-P": true, "--prefix": true, "-U": true, "--users": true}
+	useraddOptsWithArg = map[string]bool{"-b": true, "-c": true, "-d": true, "-e": true, "-f": true, "-g": true,
+		"-G": true, "-k": true, "-K": true, "-p": true, "-s": true, "-u": true, "-R": true, "-P": true, "-Z": true,
+		"--base-dir": true, "--comment": true, "--home-dir": true, "--home": true, "--expiredate": true,
+		"--inactive": true, "--gid": true, "--groups": true, "--skel": true, "--key": true, "--password": true,
+		"--shell": true, "--uid": true, "--root": true, "--prefix": true, "--selinux-user": true,
+		// BusyBox and Debian adduser
+		"-h": true, "--gecos": true, "--ingroup": true, "--firstuid": true, "--lastuid": true,
+		"--firstgid": true, "--lastgid": true, "--conf": true}
+)
+
+// parseUserCreation reads a useradd or adduser command. It returns nil when
+// the command does not create a user (e.g. `adduser USER GROUP` adds a user
+// to a group).
+func parseUserCreation(cmd shell.Command, value func(shell.Word) string) *createdUser {
+	pos := positionals(cmd, useraddOptsWithArg)
+	if len(pos) != 1 {
+		return nil
+	}
+	u := &createdUser{name: value(pos[0])}
+	if u.name == "" || strings.ContainsAny(u.name, " $") {
+		return nil
+	}
+	if w, ok := cmd.Option("-u", "--uid"); ok && isNumber(value(w)) {
+		u.uid = value(w)
+	}
+	gidShort := "-g"
+	if cmd.Name == "adduser" {
+		gidShort = "" // BusyBox adduser -g is the GECOS field
+	}
+	if w, ok := cmd.Option(gidShort, "--gid"); ok && isNumber(value(w)) {
+		u.gid = value(w)
+	} else if w, ok := cmd.Option("-g", ""); ok && cmd.Name == "useradd" {
+		u.gid = "group:" + value(w) // a group name: resolved by the caller
+	} else if w, ok := cmd.Option("", "--ingroup"); ok && cmd.Name == "adduser" {
+		u.gid = "group:" + value(w)
+	} else if w, ok := cmd.Option("-G", ""); ok && cmd.Name == "adduser" {
+		u.gid = "group:" + value(w)
+	}
+	return u
+}
+
+// positionals returns the arguments that are not options or option values.
+// Short options may be combined ("-ms /bin/bash"): a letter that takes a
+// value takes the rest of the word or, when last, the next word.
+func positionals(cmd shell.Command, withArg map[string]bool) []shell.Word {
+	var pos []shell.Word
+	args := cmd.Args
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if !a.Literal || !strings.HasPrefix(a.Value, "-") || a.Value == "-" {
+			pos = append(pos, a)
+			continue
+		}
+		switch {
+		case strings.HasPrefix(a.Value, "--"):
+			if withArg[a.Value] {
+				i++
+			}
+		default:
+			for k := 1; k < len(a.Value); k++ {
+				if withArg["-"+a.Value[k:k+1]] {
+					if k == len(a.Value)-1 {
+						i++
+					}
+					break
+				}
+			}
+		}
+	}
+	return pos
+}
+
+func isNumber(s string) bool {
+	_, err := strconv.Atoi(s)
+	return err == nil && s != ""
+}
+
+func isWindowsShell(s string) bool {
+	s = strings.ToLower(s)
+	for _, w := range []string{"powershell", "pwsh", "cmd"} {
+		if s == w || strings.HasSuffix(s, w+".exe") || strings.HasSuffix(s, `\`+w) {
+			return true
+		}
+	}
+	return false
+}
+
+// dropsPrivileges names the tool the entrypoint uses to leave root, or "".
+func (st *stageFacts) dropsPrivileges() string {
+	for _, c := range []*instructions.ShellDependantCmdLine{st.entrypoint, st.cmd} {
+		if c == nil {
+			continue
+		}
+		for _, cmd := range shell.RunCommands(*c) {
+			if privilegeDroppers[cmd.Name] {
+				return cmd.Name
+			}
+			if cmd.Name == "chroot" && (cmd.Has("--userspec") || hasPrefixArg(cmd, "--userspec=")) {
+				return "chroot --userspec"
+			}
+		}
+	}
+	// An entrypoint script in an image that installs gosu or su-exec: the
+	// pattern of the official database images.
+	if st.entrypoint != nil {
+		for _, tool := range []string{"gosu", "su-exec"} {
+			if st.mentions[tool] {
+				return tool
+			}
+		}
+	}
+	return ""
+}
+
+func hasPrefixArg(cmd shell.Command, p string) bool {
+	for _, a := range cmd.Args {
+		if a.Literal && strings.HasPrefix(a.Value, p) {
+			return true
+		}
+	}
+	return false
+}
+
+type userPlan struct {
+	run     string // shell for a RUN line, or ""
+	user    string // USER value
+	message string
+}
+
+// plan decides what to insert for the stage's family.
+func (st *stageFacts) plan() userPlan {
+	vols := st.volumeArgs()
+	chown := func(owner string) string {
+		if vols == "" || !st.shell || st.family == images.Windows {
+			return ""
+		}
+		return "mkdir -p " + vols + " && chown " + owner + " " + vols
+	}
+	join := func(parts ...string) string {
+		var keep []string
+		for _, p := range parts {
+			if p != "" {
+				keep = append(keep, p)
+			}
+		}
+		return strings.Join(keep, " && ")
+	}
+	if st.family == images.Windows {
+		return userPlan{user: windowsUsr, message: "Switch the final stage to USER " + windowsUsr}
+	}
+	if u := st.created; u != nil {
+		user := u.name
+		if u.uid != "" {
+			user = u.uid
+			if u.gid != "" {
+				user += ":" + u.gid
+			}
+		}
+		return userPlan{run: chown(user), user: user,
+			message: fmt.Sprintf("Switch to user %s, created at line %d, with USER %s", u.name, u.line, user)}
+	}
+	if u := st.base.Ships; u != nil {
+		return userPlan{run: chown(u.IDs()), user: u.IDs(),
+			message: fmt.Sprintf("Switch to the base image's non-root user %s with USER %s", u.Name, u.IDs())}
+	}
+	ids := strconv.Itoa(appID) + ":" + strconv.Itoa(appID)
+	id := strconv.Itoa(appID)
+	switch st.family {
+	case images.Useradd:
+		create := "groupadd --system --gid " + id + " " + appUser + " && useradd --system --uid " + id +
+			" --gid " + appUser + " --no-create-home --no-log-init --shell /sbin/nologin " + appUser
+		return userPlan{run: join(create, chown(appUser+":"+appUser)), user: ids,
+			message: fmt.Sprintf("Create user %s (%s) and switch to it with USER %s", appUser, ids, ids)}
+	case images.BusyBox:
+		create := "addgroup -S -g " + id + " " + appUser + " && adduser -S -D -H -u " + id +
+			" -G " + appUser + " -s /sbin/nologin " + appUser
+		return userPlan{run: join(create, chown(appUser+":"+appUser)), user: ids,
+			message: fmt.Sprintf("Create user %s (%s) and switch to it with USER %s", appUser, ids, ids)}
+	}
+	return userPlan{run: chown(nobodyIDs), user: nobodyIDs,
+		message: "Switch the final stage to the numeric non-root USER " + nobodyIDs}
+}
+
+// volumeArgs is the VOLUME paths as shell words, or "".
+func (st *stageFacts) volumeArgs() string {
+	var out []string
+	for _, v := range st.volumes {
+		v = strings.TrimSpace(v)
+		if v == "" || !(strings.HasPrefix(v, "/") || strings.HasPrefix(v, "$")) {
+			continue
+		}
+		if systemPath(v) {
+			continue
+		}
+		out = append(out, shellQuote(v))
+	}
+	return strings.Join(out, " ")
+}
+
+// systemPath reports whether a VOLUME path is a directory of the system
+// that must keep its owner and mode: /tmp is already writable by everyone,
+// /run, /var/log or /etc belong to root, /sys and /proc are kernel mounts.
+func systemPath(p string) bool {
+	p = "/" + strings.Trim(path.Clean(p), "/")
+	switch p {
+	case "/", "/tmp", "/var/tmp", "/run", "/var/run", "/var", "/var/log", "/var/lib", "/var/cache",
+		"/etc", "/usr", "/usr/local", "/opt", "/home", "/root", "/srv", "/mnt", "/media",
+		"/bin", "/sbin", "/lib", "/lib64", "/boot", "/dev", "/proc", "/sys":
+		return true
+	}
+	for _, prefix := range []string{"/sys/", "/proc/", "/dev/", "/run/lock", "/run/systemd"} {
+		if strings.HasPrefix(p, prefix) {
+			return true
+		}
+	}
+	return false
+}
+
+// shellQuote quotes a path for sh, keeping $VAR expansions working.
+func shellQuote(s string) string {
+	safe := true
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune("/._-+$@%{}:,", c)) {
+			safe = false
+			break
+		}
+	}
+	if safe {
+		return s
+	}
+	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`, "`", "\\`").Replace(s) + `"`
+}

@@ -1,0 +1,127 @@
+package golden
+
+import (
+	"bufio"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/harden-dev/harden/fixes"
+	"github.com/harden-dev/harden/internal/promise"
+	"github.com/harden-dev/harden/transform"
+)
+
+// corpusDir is ../shared/corpus beside the checkout (HARDEN_CORPUS overrides).
+func corpusDir(tb testing.TB) string {
+	dir := os.Getenv("HARDEN_CORPUS")
+	if dir == "" {
+		dir = filepath.Join("..", "..", "shared", "corpus")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "MANIFEST.tsv")); err != nil {
+		tb.Skipf("corpus not found at %s (set HARDEN_CORPUS): %v", dir, err)
+	}
+	return dir
+}
+
+// corpusFiles lists the corpus files from its MANIFEST.tsv.
+func corpusFiles(tb testing.TB, dir string) []string {
+	f, err := os.Open(filepath.Join(dir, "MANIFEST.tsv"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer f.Close()
+	var files []string
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		name, _, _ := strings.Cut(sc.Text(), "\t")
+		if name == "" || name == "file" {
+			continue
+		}
+		files = append(files, name)
+	}
+	if err := sc.Err(); err != nil {
+		tb.Fatal(err)
+	}
+	if len(files) < 100 {
+		tb.Fatalf("corpus manifest lists only %d files", len(files))
+	}
+	sort.Strings(files)
+	return files
+}
+
+// rejectedByBuildkit are the corpus files buildkit's own parser refuses,
+// with the line it names.
+var rejectedByBuildkit = map[string]int{
+	"fedora-cloud__Fedora-Dockerfiles/haskell/Dockerfile":                   32,
+	"moby__buildkit/frontend/dockerfile/parser/testfiles/flags/Dockerfile":  3,
+	"moby__buildkit/frontend/dockerfile/parser/testfiles/health/Dockerfile": 4,
+}
+
+// TestCorpus holds the four promises on every corpus file: no panic,
+// untouched lines kept, output parses with no new buildkit lint warnings,
+// a second run changes nothing, and the diffs apply with git apply and
+// patch -p1 to give exactly harden's output.
+func TestCorpus(t *testing.T) {
+	dir := corpusDir(t)
+	files := corpusFiles(t, dir)
+	for _, mode := range []struct {
+		name string
+		opts transform.Options
+	}{
+		{"default", transform.Options{Fixes: fixes.All()}},
+		{"unsafe", transform.Options{Fixes: fixes.All(), Unsafe: true}},
+	} {
+		t.Run(mode.name, func(t *testing.T) {
+			var mu sync.Mutex
+			var changed []promise.File
+			rejected := map[string]int{}
+			t.Run("files", func(t *testing.T) {
+				for _, name := range files {
+					t.Run(name, func(t *testing.T) {
+						t.Parallel()
+						src, err := os.ReadFile(filepath.Join(dir, name))
+						if err != nil {
+							t.Fatal(err)
+						}
+						rep := promise.Check(name, src, mode.opts, promise.Options{})
+						for _, p := range rep.Problems {
+							t.Error(p)
+						}
+						mu.Lock()
+						defer mu.Unlock()
+						if rep.ParseErr != nil {
+							rejected[name] = rep.ParseErr.Line
+							return
+						}
+						if rep.Result.Changed() {
+							changed = append(changed, promise.File{Path: name, In: src, Out: rep.Result.Fixed, Diff: rep.Result.Diff()})
+						}
+					})
+				}
+			})
+			if len(rejected) != len(rejectedByBuildkit) {
+				t.Errorf("buildkit rejected %d files, want %d: %v", len(rejected), len(rejectedByBuildkit), rejected)
+			}
+			for name, line := range rejectedByBuildkit {
+				if got, ok := rejected[name]; !ok || got != line {
+					t.Errorf("%s: want a parse error at line %d, got line %d (rejected: %v)", name, line, got, ok)
+				}
+			}
+			if len(changed) == 0 {
+				t.Fatal("no corpus file changed: the fixes did nothing")
+			}
+			sort.Slice(changed, func(i, j int) bool { return changed[i].Path < changed[j].Path })
+			problems, err := promise.ApplyDiffs(t.TempDir(), changed)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, p := range problems {
+				t.Error(p)
+			}
+			t.Logf("%d of %d files changed; diffs apply with git apply and patch -p1", len(changed), len(files))
+		})
+	}
+}

@@ -1,0 +1,259 @@
+// Package images is harden's knowledge of base images: which distribution
+// family an image belongs to (so a fix knows how to create a user), which
+// users it ships, and whether it already runs as non-root. All of it lives
+// in the tables of this file, so that no fix grows its own list.
+package images
+
+import (
+	"path"
+	"strconv"
+	"strings"
+)
+
+// Family is how users are created in an image.
+type Family int
+
+const (
+	// Unknown: nothing is known; no shell can be assumed.
+	Unknown Family = iota
+	// Useradd: shadow-utils (groupadd/useradd): Debian, Ubuntu, RHEL,
+	// CentOS, Fedora, UBI, Amazon Linux, SUSE, Arch.
+	Useradd
+	// BusyBox: BusyBox addgroup/adduser applets: Alpine, BusyBox, Wolfi.
+	BusyBox
+	// Minimal: no tools to create users (scratch, distroless, ubi-minimal,
+	// ubi-micro): only a numeric USER.
+	Minimal
+	// Windows: Windows Server Core and Nano Server.
+	Windows
+)
+
+func (f Family) String() string {
+	return [...]string{"unknown", "useradd", "busybox", "minimal", "windows"}[f]
+}
+
+// User is an account shipped in an image.
+type User struct {
+	Name     string
+	UID, GID int
+}
+
+// IDs is "UID:GID".
+func (u User) IDs() string { return strconv.Itoa(u.UID) + ":" + strconv.Itoa(u.GID) }
+
+// Info is what harden knows about one image reference.
+type Info struct {
+	Family Family
+	// Shell is true when the image has /bin/sh, so a RUN can be added.
+	Shell bool
+	// Ships is a non-root user the image already has, or nil.
+	Ships *User
+	// NonRoot is true when the image's configured user is not root.
+	NonRoot bool
+	// Exempt explains why the image is not a container that runs an app
+	// (e.g. bootc host images), or "".
+	Exempt string
+	// Known is false when no table entry matched.
+	Known bool
+}
+
+// Ref is a parsed image reference.
+type Ref struct {
+	Registry string // "" for Docker Hub
+	Repo     string // "library/" removed for official images: "debian", "gcr.io/distroless/static" keeps its path
+	Tag      string
+	Digest   string
+}
+
+// ParseRef splits an image reference; it never fails (odd input gives odd
+// fields, which simply match nothing).
+func ParseRef(s string) Ref {
+	var r Ref
+	if i := strings.Index(s, "@"); i >= 0 {
+		s, r.Digest = s[:i], s[i+1:]
+	}
+	if i := strings.LastIndex(s, ":"); i >= 0 && !strings.Contains(s[i:], "/") {
+		s, r.Tag = s[:i], s[i+1:]
+	}
+	s = strings.ToLower(s)
+	if i := strings.Index(s, "/"); i >= 0 {
+		first := s[:i]
+		if strings.ContainsAny(first, ".:") || first == "localhost" {
+			r.Registry, s = first, s[i+1:]
+		}
+	}
+	switch r.Registry {
+	case "docker.io", "index.docker.io", "registry-1.docker.io":
+		r.Registry = ""
+	}
+	if r.Registry == "" {
+		s = strings.TrimPrefix(s, "library/")
+	}
+	r.Repo = s
+	return r
+}
+
+// Name is the registry and repository, "gcr.io/distroless/static" or "debian".
+func (r Ref) Name() string {
+	if r.Registry == "" {
+		return r.Repo
+	}
+	return r.Registry + "/" + r.Repo
+}
+
+// rule is one line of the knowledge table. Name is a path.Match pattern
+// over Ref.Name(); When, if set, narrows the match by tag.
+type rule struct {
+	Name string
+	When func(tag string) bool
+	Info Info
+}
+
+var (
+	nodeUser       = &User{"node", 1000, 1000}
+	nonrootUser    = &User{"nonroot", 65532, 65532}
+	vscodeUser     = &User{"vscode", 1000, 1000}
+	dotnetAppUser  = &User{"app", 1654, 1654}
+	redHatAppUser  = &User{"default", 1001, 0}
+	useradd        = Info{Family: Useradd, Shell: true, Known: true}
+	busybox        = Info{Family: BusyBox, Shell: true, Known: true}
+	minimal        = Info{Family: Minimal, Known: true}
+	minimalShell   = Info{Family: Minimal, Shell: true, Known: true}
+	windowsRoot    = Info{Family: Windows, Shell: true, Known: true}
+	windowsNonRoot = Info{Family: Windows, Shell: true, NonRoot: true, Known: true}
+)
+
+func tagHas(words ...string) func(string) bool {
+	return func(tag string) bool {
+		for _, w := range words {
+			if strings.Contains(tag, w) {
+				return true
+			}
+		}
+		return false
+	}
+}
+
+// dotnet8 matches .NET tags of version 8 and later, which ship user app (1654).
+func dotnet8(tag string) bool {
+	major, _, _ := strings.Cut(tag, ".")
+	n, err := strconv.Atoi(major)
+	return err == nil && n >= 8
+}
+
+var alpineTag = tagHas("alpine")
+
+// Debian-, Ubuntu- and RHEL-based official images and well-known bases.
+var useraddImages = []string{
+	"debian", "ubuntu", "centos", "fedora", "rockylinux", "almalinux", "oraclelinux",
+	"amazonlinux", "archlinux", "opensuse/leap", "opensuse/tumbleweed", "kalilinux/*",
+	"buildpack-deps", "python", "golang", "ruby", "php", "perl", "rust", "gcc", "openjdk",
+	"eclipse-temurin", "ibm-semeru-runtimes", "amazoncorretto", "sapmachine", "maven",
+	"gradle", "elixir", "erlang", "haskell", "clojure", "julia", "swift", "r-base",
+	"rocker/*", "nginx", "httpd", "tomcat", "jetty", "postgres", "mysql", "mariadb",
+	"redis", "mongo", "rabbitmq", "wordpress", "ros", "bitnami/minideb", "brimstone/ubuntu",
+	"quay.io/centos/centos", "registry.fedoraproject.org/fedora", "mcr.microsoft.com/powershell",
+	"registry.access.redhat.com/ubi*", "registry.redhat.io/ubi*", "registry.redhat.io/ubi*/ubi",
+	"registry.suse.com/bci/bci-base", "public.ecr.aws/amazonlinux/amazonlinux",
+}
+
+// rules: the first match wins. Keep the specific before the general.
+var rules = func() []rule {
+	rs := []rule{
+		{Name: "scratch", Info: minimal},
+		// Host images built as containers: a USER does not apply to them.
+		{Name: "quay.io/centos-bootc/*", Info: Info{Exempt: "bootc images boot a host; the container USER is not used", Known: true}},
+		{Name: "quay.io/fedora/fedora-bootc", Info: Info{Exempt: "bootc images boot a host; the container USER is not used", Known: true}},
+		{Name: "registry.redhat.io/rhel*/rhel-bootc", Info: Info{Exempt: "bootc images boot a host; the container USER is not used", Known: true}},
+		// Windows. Nano Server runs as ContainerUser by default; Server Core as ContainerAdministrator.
+		{Name: "mcr.microsoft.com/windows*", When: tagHas("nanoserver"), Info: windowsNonRoot},
+		{Name: "mcr.microsoft.com/windows/nanoserver", Info: windowsNonRoot},
+		{Name: "mcr.microsoft.com/windows*", Info: windowsRoot},
+		{Name: "mcr.microsoft.com/windows/*", Info: windowsRoot},
+		{Name: "mcr.microsoft.com/*", When: tagHas("nanoserver"), Info: windowsNonRoot},
+		{Name: "mcr.microsoft.com/*/*", When: tagHas("nanoserver"), Info: windowsNonRoot},
+		{Name: "mcr.microsoft.com/*", When: tagHas("windowsservercore", "servercore", "ltsc"), Info: windowsRoot},
+		{Name: "mcr.microsoft.com/*/*", When: tagHas("windowsservercore", "servercore", "ltsc"), Info: windowsRoot},
+		// Distroless ships nonroot (65532); the :nonroot tags run as it.
+		{Name: "gcr.io/distroless/*", When: tagHas("nonroot"), Info: Info{Family: Minimal, Ships: nonrootUser, NonRoot: true, Known: true}},
+		{Name: "gcr.io/distroless/*", Info: Info{Family: Minimal, Ships: nonrootUser, Known: true}},
+		// Chainguard images run as nonroot (65532) except the -dev variants.
+		{Name: "cgr.dev/chainguard/wolfi-base", Info: busybox},
+		{Name: "cgr.dev/*/*", When: tagHas("dev"), Info: Info{Family: BusyBox, Shell: true, Ships: nonrootUser, Known: true}},
+		{Name: "cgr.dev/*/*", Info: Info{Family: Minimal, Ships: nonrootUser, NonRoot: true, Known: true}},
+		// Red Hat's minimal images lack useradd; the language images run as 1001.
+		{Name: "registry.access.redhat.com/ubi*-micro", Info: minimal},
+		{Name: "registry.access.redhat.com/ubi*/ubi-micro", Info: minimal},
+		{Name: "registry.access.redhat.com/ubi*-minimal", Info: minimalShell},
+		{Name: "registry.access.redhat.com/ubi*/ubi-minimal", Info: minimalShell},
+		{Name: "registry.access.redhat.com/ubi*/ubi", Info: useradd},
+		{Name: "registry.access.redhat.com/ubi*/ubi-init", Info: useradd},
+		{Name: "registry.access.redhat.com/ubi*-init", Info: useradd},
+		{Name: "registry.access.redhat.com/ubi*/*", Info: Info{Family: Useradd, Shell: true, Ships: redHatAppUser, NonRoot: true, Known: true}},
+		// Images that ship a non-root user but run as root.
+		{Name: "node", Info: Info{Family: Useradd, Shell: true, Ships: nodeUser, Known: true}},
+		{Name: "mcr.microsoft.com/devcontainers/*", Info: Info{Family: Useradd, Shell: true, Ships: vscodeUser, Known: true}},
+		{Name: "mcr.microsoft.com/vscode/devcontainers/*", Info: Info{Family: Useradd, Shell: true, Ships: vscodeUser, Known: true}},
+		{Name: "mcr.microsoft.com/dotnet/*", When: func(t string) bool { return dotnet8(t) && strings.Contains(t, "chiseled") }, Info: Info{Family: Minimal, Ships: dotnetAppUser, Known: true}},
+		{Name: "mcr.microsoft.com/dotnet/*", When: func(t string) bool { return dotnet8(t) && alpineTag(t) }, Info: Info{Family: BusyBox, Shell: true, Ships: dotnetAppUser, Known: true}},
+		{Name: "mcr.microsoft.com/dotnet/*", When: dotnet8, Info: Info{Family: Useradd, Shell: true, Ships: dotnetAppUser, Known: true}},
+		{Name: "mcr.microsoft.com/dotnet/*", When: alpineTag, Info: busybox},
+		{Name: "mcr.microsoft.com/dotnet/*", Info: useradd},
+		{Name: "alpine", Info: busybox},
+		{Name: "busybox", Info: busybox},
+		{Name: "*", When: alpineTag, Info: busybox},
+		{Name: "*/*", When: alpineTag, Info: busybox},
+		{Name: "*/*/*", When: alpineTag, Info: busybox},
+	}
+	for _, name := range useraddImages {
+		rs = append(rs, rule{Name: name, Info: useradd})
+	}
+	return rs
+}()
+
+// Debian and Ubuntu release names: a tag naming one means a useradd base.
+var debianTagWords = []string{
+	"bookworm", "bullseye", "buster", "stretch", "jessie", "trixie", "forky", "sid",
+	"focal", "jammy", "noble", "bionic", "xenial", "trusty", "oracular", "plucky",
+	"ubuntu", "debian", "ubi8", "ubi9", "ubi10", "centos", "fedora", "rockylinux", "almalinux",
+}
+
+// Lookup returns what is known about an image reference (already expanded).
+func Lookup(ref string) Info {
+	r := ParseRef(ref)
+	name := r.Name()
+	for _, rl := range rules {
+		if ok, _ := path.Match(rl.Name, name); !ok {
+			continue
+		}
+		if rl.When != nil && !rl.When(r.Tag) {
+			continue
+		}
+		return rl.Info
+	}
+	if tagHas(debianTagWords...)(r.Tag) {
+		return useradd
+	}
+	return Info{}
+}
+
+// FamilyOfPackageManager maps a command run in a stage to the family of
+// the image it must be running on, or Unknown.
+func FamilyOfPackageManager(cmd string) Family {
+	switch cmd {
+	case "apt-get", "apt", "aptitude", "dpkg", "yum", "dnf", "zypper", "pacman", "rpm", "tdnf":
+		return Useradd
+	case "apk":
+		return BusyBox
+	case "microdnf":
+		return Minimal
+	}
+	return Unknown
+}
+
+// IsRootUser reports whether a USER value (user[:group]) names root. On
+// Windows, ContainerAdministrator is the root equivalent.
+func IsRootUser(v string) bool {
+	u, _, _ := strings.Cut(strings.TrimSpace(v), ":")
+	return u == "root" || u == "0" || strings.EqualFold(u, "ContainerAdministrator")
+}

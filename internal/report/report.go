@@ -1,0 +1,80 @@
+// Package report renders harden's results as JSON and SARIF 2.1.0.
+package report
+
+import (
+	"encoding/json"
+	"io"
+	"strings"
+
+	"github.com/harden-dev/harden/transform"
+)
+
+// Finding is one finding in JSON output.
+type Finding struct {
+	Fix     string `json:"fix"`
+	Line    int    `json:"line"`
+	Message string `json:"message"`
+	// Kind is how harden fix treats it: "default", "unsafe" or "none".
+	Kind    string `json:"kind"`
+	Applied bool   `json:"applied"`
+	Reason  string `json:"reason,omitempty"`
+}
+
+// File is the result for one file.
+type File struct {
+	Path     string    `json:"path"`
+	Changed  *bool     `json:"changed,omitempty"`
+	Error    string    `json:"error,omitempty"`
+	Findings []Finding `json:"findings"`
+	Diff     *string   `json:"diff,omitempty"`
+}
+
+// Document is the whole JSON output.
+type Document struct {
+	Tool    string `json:"tool"`
+	Version string `json:"version"`
+	Files   []File `json:"files"`
+}
+
+// NewFinding converts an engine finding.
+func NewFinding(f transform.Finding) Finding {
+	return Finding{
+		Fix:     f.Fix.Name,
+		Line:    f.Line,
+		Message: f.Message,
+		Kind:    f.Applicability.String(),
+		Applied: f.Applied,
+		Reason:  f.Reason,
+	}
+}
+
+// Findings converts a list of engine findings; never nil, so JSON shows [].
+func Findings(fs ...[]transform.Finding) []Finding {
+	out := []Finding{}
+	for _, list := range fs {
+		for _, f := range list {
+			out = append(out, NewFinding(f))
+		}
+	}
+	return out
+}
+
+// WriteJSON writes doc as indented JSON.
+func WriteJSON(w io.Writer, doc *Document) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(doc)
+}
+
+// RuleID turns a kebab-case fix name into the PascalCase SARIF rule name.
+func RuleID(name string) string {
+	var b strings.Builder
+	for _, part := range strings.Split(name, "-") {
+		if part == "" {
+			continue
+		}
+		b.WriteString(strings.ToUpper(part[:1]) + part[1:])
+	}
+	return b.String()
+}

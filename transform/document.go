@@ -1,0 +1,391 @@
+// Package transform is harden's rewrite engine: it holds a Dockerfile as the
+// bytes the user wrote plus buildkit's view of them, applies byte-range edits
+// proposed by fixes, and drives those fixes to a fixpoint.
+//
+// The engine is the one place that converts between buildkit's 1-based line
+// numbers and byte offsets in the original source.
+package transform
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+	"github.com/moby/buildkit/frontend/dockerfile/parser"
+)
+
+// Document is one Dockerfile: the raw bytes, the buildkit parse result, the
+// stages and a line/byte-offset index over the raw bytes.
+type Document struct {
+	Path string
+	Src  []byte
+
+	// Result is buildkit's parse of Src; Result.AST.Children are the
+	// instructions in file order.
+	Result *parser.Result
+	// Stages groups the instructions by build stage, in file order.
+	Stages []*Stage
+	// MetaArgs are the ARG instructions before the first FROM.
+	MetaArgs []*parser.Node
+	// ParsedMetaArgs are MetaArgs as buildkit's instructions package reads them.
+	ParsedMetaArgs []instructions.ArgCommand
+
+	lineStarts []int // byte offset where each line begins; lineStarts[0] is line 1
+	eol        string
+	lowercase  bool
+	supp       *suppressions
+}
+
+// Stage is one build stage: its FROM, the instructions that follow it and
+// buildkit's typed reading of them. Nodes[i] is the source of Parsed.Commands[i].
+type Stage struct {
+	Index  int
+	From   *parser.Node
+	Nodes  []*parser.Node
+	Parsed *instructions.Stage
+}
+
+// ParseError is a Dockerfile that buildkit cannot read.
+type ParseError struct {
+	Path string
+	Line int // 1-based; 0 when buildkit gives no position
+	Err  error
+}
+
+func (e *ParseError) Error() string {
+	msg := e.Err.Error()
+	if e.Line > 0 {
+		return fmt.Sprintf("%s:%d: %s", e.Path, e.Line, msg)
+	}
+	return fmt.Sprintf("%s: %s", e.Path, msg)
+}
+
+func (e *ParseError) Unwrap() error { return e.Err }
+
+// Parse reads src with buildkit's parser and instructions packages and indexes
+// it. The error, if any, is a *ParseError naming the path and line.
+func Parse(path string, src []byte) (*Document, error) {
+	res, err := parser.Parse(bytes.NewReader(src))
+	if err != nil {
+		return nil, newParseError(path, err)
+	}
+	stages, metaArgs, err := instructions.Parse(res.AST, nil)
+	if err != nil {
+		return nil, newParseError(path, err)
+	}
+	d := &Document{Path: path, Src: src, Result: res, ParsedMetaArgs: metaArgs}
+	d.index()
+	if err := d.groupStages(stages); err != nil {
+		return nil, &ParseError{Path: path, Err: err}
+	}
+	return d, nil
+}
+
+func newParseError(path string, err error) *ParseError {
+	pe := &ParseError{Path: path, Err: err}
+	var loc *parser.LocationError
+	if errors.As(err, &loc) && len(loc.Locations) > 0 && len(loc.Locations[0]) > 0 {
+		pe.Line = loc.Locations[0][0].Start.Line
+		// buildkit wraps the message with its own location prefix in some paths;
+		// keep only the cause so the line is not printed twice.
+		pe.Err = errors.New(strings.TrimSpace(stripLinePrefix(loc.Unwrap().Error())))
+	}
+	return pe
+}
+
+// stripLinePrefix removes buildkit's "dockerfile parse error on line N: " prefix.
+func stripLinePrefix(msg string) string {
+	const p = "dockerfile parse error on line "
+	if strings.HasPrefix(msg, p) {
+		if i := strings.Index(msg, ": "); i > 0 {
+			return msg[i+2:]
+		}
+	}
+	return msg
+}
+
+func (d *Document) index() {
+	d.lineStarts = append(d.lineStarts[:0], 0)
+	for i, c := range d.Src {
+		if c == '\n' && i+1 < len(d.Src) {
+			d.lineStarts = append(d.lineStarts, i+1)
+		}
+	}
+	d.eol = "\n"
+	if i := bytes.IndexByte(d.Src, '\n'); i > 0 && d.Src[i-1] == '\r' {
+		d.eol = "\r\n"
+	}
+	lower, upper := 0, 0
+	for _, n := range d.Result.AST.Children {
+		kw := d.keyword(n)
+		switch kw {
+		case strings.ToLower(kw):
+			lower++
+		case strings.ToUpper(kw):
+			upper++
+		}
+	}
+	d.lowercase = lower > upper
+}
+
+func (d *Document) groupStages(parsed []instructions.Stage) error {
+	var cur *Stage
+	for _, n := range d.Result.AST.Children {
+		if strings.EqualFold(n.Value, "from") {
+			cur = &Stage{Index: len(d.Stages), From: n}
+			d.Stages = append(d.Stages, cur)
+			continue
+		}
+		if cur == nil {
+			d.MetaArgs = append(d.MetaArgs, n)
+			continue
+		}
+		cur.Nodes = append(cur.Nodes, n)
+	}
+	if len(d.Stages) != len(parsed) {
+		return fmt.Errorf("internal error: %d FROM lines but %d stages", len(d.Stages), len(parsed))
+	}
+	for i, s := range d.Stages {
+		s.Parsed = &parsed[i]
+		if len(s.Nodes) != len(s.Parsed.Commands) {
+			return fmt.Errorf("internal error: stage %d has %d instructions but %d commands", i, len(s.Nodes), len(s.Parsed.Commands))
+		}
+	}
+	return nil
+}
+
+// Instructions returns the top-level instructions in file order.
+func (d *Document) Instructions() []*parser.Node { return d.Result.AST.Children }
+
+// EscapeToken is the file's escape character ('\\' or '`').
+func (d *Document) EscapeToken() rune { return d.Result.EscapeToken }
+
+// EOL is the file's line ending: "\r\n" when its first line ends so, else "\n".
+func (d *Document) EOL() string { return d.eol }
+
+// LineCount is the number of lines in the file.
+func (d *Document) LineCount() int {
+	if len(d.Src) == 0 {
+		return 0
+	}
+	return len(d.lineStarts)
+}
+
+// LineStart is the byte offset where 1-based line begins. Lines past the end
+// map to len(Src).
+func (d *Document) LineStart(line int) int {
+	if line < 1 {
+		return 0
+	}
+	if line > len(d.lineStarts) {
+		return len(d.Src)
+	}
+	return d.lineStarts[line-1]
+}
+
+// LineEnd is the byte offset just past line's line ending (or len(Src) for a
+// last line without one).
+func (d *Document) LineEnd(line int) int {
+	if line < 1 {
+		return 0
+	}
+	if line >= len(d.lineStarts) {
+		return len(d.Src)
+	}
+	return d.lineStarts[line]
+}
+
+// Line returns the text of a 1-based line without its line ending.
+func (d *Document) Line(line int) string {
+	s := d.Src[d.LineStart(line):d.LineEnd(line)]
+	s = bytes.TrimSuffix(s, []byte("\n"))
+	s = bytes.TrimSuffix(s, []byte("\r"))
+	return string(s)
+}
+
+// LineAt is the 1-based line holding byte offset off.
+func (d *Document) LineAt(off int) int {
+	lo, hi := 0, len(d.lineStarts)
+	for lo < hi {
+		m := (lo + hi) / 2
+		if d.lineStarts[m] <= off {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	if lo == 0 {
+		return 1
+	}
+	return lo
+}
+
+// Span is the byte range of an instruction: from the start of its first line
+// to past the line ending of its last line (heredoc bodies included).
+func (d *Document) Span(n *parser.Node) (start, end int) {
+	return d.LineStart(n.StartLine), d.LineEnd(n.EndLine)
+}
+
+// Text returns the raw source of an instruction, line endings included.
+func (d *Document) Text(n *parser.Node) string {
+	s, e := d.Span(n)
+	return string(d.Src[s:e])
+}
+
+// endsWithEOL reports whether the file's last line has a line ending.
+func (d *Document) endsWithEOL() bool {
+	return len(d.Src) == 0 || d.Src[len(d.Src)-1] == '\n'
+}
+
+// keyword returns the instruction keyword exactly as written in the source.
+func (d *Document) keyword(n *parser.Node) string {
+	line := d.Line(n.StartLine)
+	if n.StartLine == 1 {
+		line = strings.TrimPrefix(line, "\uFEFF")
+	}
+	line = strings.TrimLeft(line, " \t")
+	if i := strings.IndexAny(line, " \t"); i >= 0 {
+		line = line[:i]
+	}
+	if strings.EqualFold(line, n.Value) {
+		return line
+	}
+	return strings.ToUpper(n.Value)
+}
+
+// Keyword returns an instruction keyword in the casing the file mostly uses,
+// so inserted instructions do not trip buildkit's ConsistentInstructionCasing.
+func (d *Document) Keyword(name string) string {
+	if d.lowercase {
+		return strings.ToLower(name)
+	}
+	return strings.ToUpper(name)
+}
+
+// Lines joins instruction lines with the file's line ending and ends them
+// with one.
+func (d *Document) Lines(lines ...string) string {
+	var b strings.Builder
+	for _, l := range lines {
+		b.WriteString(l)
+		b.WriteString(d.eol)
+	}
+	return b.String()
+}
+
+// InsertAfter returns an edit that inserts whole lines (as built by Lines)
+// right after instruction n. At the end of a file without a final newline the
+// new lines keep that style: the line ending moves in front of them. When n
+// ends the file with a dangling line continuation (a last "RUN x \\"), the
+// inserted lines would join it, so the edit also drops that no-op escape.
+func (d *Document) InsertAfter(n *parser.Node, lines string) Edit {
+	end := d.LineEnd(n.EndLine)
+	if end < len(d.Src) {
+		return Edit{Start: end, End: end, New: lines}
+	}
+	start, rest := end, ""
+	if esc, ok := d.danglingContinuation(n); ok {
+		start = esc
+		for start > 0 && (d.Src[start-1] == ' ' || d.Src[start-1] == '\t') {
+			start--
+		}
+		rest = strings.TrimLeft(string(d.Src[esc+1:]), " \t")
+	}
+	if !d.endsWithEOL() {
+		return Edit{Start: start, End: end, New: rest + d.eol + strings.TrimSuffix(lines, d.eol)}
+	}
+	return Edit{Start: start, End: end, New: rest + lines}
+}
+
+// danglingContinuation finds the escape character that leaves instruction n
+// open at the end of the file: its last line that is not blank or a comment
+// ends with the escape token. It returns the escape's offset.
+func (d *Document) danglingContinuation(n *parser.Node) (int, bool) {
+	if len(n.Heredocs) > 0 || d.LineEnd(n.EndLine) != len(d.Src) {
+		return 0, false
+	}
+	esc := byte(d.EscapeToken())
+	for l := n.EndLine; l >= n.StartLine; l-- {
+		text := d.Line(l)
+		trimmed := strings.TrimLeft(text, " \t")
+		if l > n.StartLine && (trimmed == "" || trimmed[0] == '#') {
+			continue // skipped by the parser inside a continuation
+		}
+		body := strings.TrimRight(text, " \t")
+		if !strings.HasSuffix(body, string(esc)) {
+			return 0, false
+		}
+		if len(body) >= 2 && body[len(body)-2] == esc && strings.TrimLeft(body, " \t") != string(esc) {
+			return 0, false // an escaped escape is not a continuation
+		}
+		return d.LineStart(l) + len(body) - 1, true
+	}
+	return 0, false
+}
+
+// InsertBefore returns an edit that inserts whole lines right before the first
+// line of instruction n, after any comment lines directly above it would be
+// detached; use it only where that is meant.
+func (d *Document) InsertBefore(n *parser.Node, lines string) Edit {
+	start := d.LineStart(n.StartLine)
+	return Edit{Start: start, End: start, New: lines}
+}
+
+// StageOf returns the stage holding instruction n, or nil for a meta ARG.
+func (d *Document) StageOf(n *parser.Node) *Stage {
+	for i := len(d.Stages) - 1; i >= 0; i-- {
+		if d.Stages[i].From.StartLine <= n.StartLine {
+			return d.Stages[i]
+		}
+	}
+	return nil
+}
+
+// NodeAt returns the instruction whose lines include line, or nil.
+func (d *Document) NodeAt(line int) *parser.Node {
+	for _, n := range d.Result.AST.Children {
+		if n.StartLine <= line && line <= n.EndLine {
+			return n
+		}
+	}
+	return nil
+}
+
+// FinalStage is the stage that builds the image when no --target is given.
+func (d *Document) FinalStage() *Stage {
+	if len(d.Stages) == 0 {
+		return nil
+	}
+	return d.Stages[len(d.Stages)-1]
+}
+
+// StageByName finds an earlier stage by its AS name (case-insensitive, as
+// buildkit matches them) or by its index.
+func (d *Document) StageByName(name string, before int) *Stage {
+	for i := before - 1; i >= 0; i-- {
+		s := d.Stages[i]
+		if s.Parsed.Name != "" && strings.EqualFold(s.Parsed.Name, name) {
+			return s
+		}
+	}
+	if idx, ok := atoi(name); ok && idx < before {
+		return d.Stages[idx]
+	}
+	return nil
+}
+
+func atoi(s string) (int, bool) {
+	if s == "" || len(s) > 6 {
+		return 0, false
+	}
+	n := 0
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n, true
+}

@@ -1,0 +1,106 @@
+package transform
+
+import (
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+	"github.com/moby/buildkit/frontend/dockerfile/shell"
+)
+
+// Env is a set of build-time variables with their default values, as far as
+// the Dockerfile itself defines them (no --build-arg is known here).
+type Env map[string]string
+
+// Get implements shell.EnvGetter.
+func (e Env) Get(k string) (string, bool) { v, ok := e[k]; return v, ok }
+
+// Keys implements shell.EnvGetter.
+func (e Env) Keys() []string {
+	keys := make([]string, 0, len(e))
+	for k := range e {
+		keys = append(keys, k)
+	}
+	return keys
+}
+
+// Expand substitutes variables in word the way buildkit does, with env.
+// Unknown variables expand to "". ok is false when the word cannot be
+// expanded or uses a variable env does not define.
+func (d *Document) Expand(word string, env Env) (string, bool) {
+	lex := shell.NewLex(d.EscapeToken())
+	res, err := lex.ProcessWordWithMatches(word, env)
+	if err != nil {
+		return word, false
+	}
+	return res.Result, len(res.Unmatched) == 0
+}
+
+// MetaEnv is the defaults of the ARGs declared before the first FROM: what a
+// FROM line can use.
+func (d *Document) MetaEnv() Env {
+	env := Env{}
+	for _, a := range d.ParsedMetaArgs {
+		for _, kv := range a.Args {
+			if kv.Value != nil {
+				v, _ := d.Expand(*kv.Value, env)
+				env[kv.Key] = v
+			}
+		}
+	}
+	return env
+}
+
+// BaseName is the stage's FROM image (or earlier stage name) with meta ARG
+// defaults substituted; ok is false when a variable had no default.
+func (d *Document) BaseName(s *Stage) (string, bool) {
+	return d.Expand(s.Parsed.BaseName, d.MetaEnv())
+}
+
+// Parent returns the earlier stage that s is built FROM, or nil when s starts
+// from an image.
+func (d *Document) Parent(s *Stage) *Stage {
+	name, _ := d.BaseName(s)
+	return d.StageByName(name, s.Index)
+}
+
+// Chain is s followed by the stages it is built from, nearest first.
+func (d *Document) Chain(s *Stage) []*Stage {
+	chain := []*Stage{s}
+	for p := d.Parent(s); p != nil; p = d.Parent(p) {
+		chain = append(chain, p)
+	}
+	return chain
+}
+
+// StageEnv is the ARG and ENV values visible in s before instruction index
+// upto (len(s.Nodes) for the whole stage), including those inherited from
+// the stages it is built from.
+func (d *Document) StageEnv(s *Stage, upto int) Env {
+	var env Env
+	if p := d.Parent(s); p != nil {
+		env = d.StageEnv(p, len(p.Nodes))
+	} else {
+		env = Env{}
+	}
+	meta := d.MetaEnv()
+	for _, c := range s.Parsed.Commands[:upto] {
+		switch c := c.(type) {
+		case *instructions.ArgCommand:
+			for _, kv := range c.Args {
+				switch {
+				case kv.Value != nil:
+					v, _ := d.Expand(*kv.Value, env)
+					env[kv.Key] = v
+				default:
+					if v, ok := meta[kv.Key]; ok {
+						env[kv.Key] = v
+					}
+				}
+			}
+		case *instructions.EnvCommand:
+			for _, kv := range c.Env {
+				v, _ := d.Expand(kv.Value, env)
+				env[kv.Key] = v
+			}
+		}
+	}
+	return env
+}

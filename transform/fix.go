@@ -1,0 +1,110 @@
+package transform
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Applicability says whether a fix's edits are applied.
+type Applicability int
+
+const (
+	inherit Applicability = iota // a Finding's zero value: take the Fix's
+	// Safe fixes are applied by `harden fix`: a reviewer accepts them without
+	// thinking hard.
+	Safe
+	// Unsafe fixes are applied only with --unsafe, or when named in --select.
+	Unsafe
+	// DisplayOnly findings are reported, never applied.
+	DisplayOnly
+)
+
+func (a Applicability) String() string {
+	switch a {
+	case Safe:
+		return "default"
+	case Unsafe:
+		return "unsafe"
+	case DisplayOnly:
+		return "none"
+	}
+	return "inherit"
+}
+
+// Needs lists what a fix needs beyond the file itself.
+type Needs uint
+
+const (
+	// NeedsNetwork marks fixes that talk to registries or download URLs. Under
+	// --offline they report instead of editing.
+	NeedsNetwork Needs = 1 << iota
+)
+
+// Fix is one rule: what it looks for, what it changes and its documentation.
+type Fix struct {
+	Name    string   // stable kebab-case handle: "non-root-user"
+	Summary string   // short title, no final period
+	Doc     string   // what it does, why, what it will not do (plain text)
+	Example string   // a Dockerfile it changes; its diff is shown in the docs
+	Also    []string // equivalent IDs elsewhere: "DL3002", "DS002", buildkit checks
+	// Applicability is Safe (applied by default) or Unsafe (--unsafe only).
+	Applicability Applicability
+	Needs         Needs
+	// Check inspects pass.Doc and reports findings, with edits when it can fix them.
+	Check func(pass *Pass)
+}
+
+// Matches reports whether name is this fix's name or one of its equivalent
+// IDs (case-insensitive), or "ALL".
+func (f *Fix) Matches(name string) bool {
+	if strings.EqualFold(name, "ALL") || strings.EqualFold(name, f.Name) {
+		return true
+	}
+	for _, id := range f.Also {
+		if strings.EqualFold(name, id) {
+			return true
+		}
+	}
+	return false
+}
+
+// Finding is one problem a fix found, with the edits that fix it (applied
+// all-or-nothing) or none.
+type Finding struct {
+	Fix     *Fix
+	Line    int // 1-based line in the file as it was before any edit
+	Message string
+	Edits   []Edit
+	// Applicability of this finding; zero means the Fix's, and a finding
+	// without edits is always DisplayOnly.
+	Applicability Applicability
+
+	Applied bool   // set by the engine
+	Reason  string // why it was not applied, set by the engine
+}
+
+func (f *Finding) String() string {
+	return fmt.Sprintf("%d: %s: %s", f.Line, f.Fix.Name, f.Message)
+}
+
+// Pass is what a fix sees while it checks one document.
+type Pass struct {
+	Doc *Document
+	Fix *Fix
+	// Offline is true when the network must not be used: a fix that needs it
+	// reports findings without edits.
+	Offline bool
+
+	findings []Finding
+}
+
+// Report records a finding for the current fix at a line of Doc.
+func (p *Pass) Report(line int, message string, edits ...Edit) {
+	p.findings = append(p.findings, Finding{Fix: p.Fix, Line: line, Message: message, Edits: edits})
+}
+
+// ReportFinding records a fully built finding; Fix is filled in.
+func (p *Pass) ReportFinding(f Finding) {
+	f.Fix = p.Fix
+	p.findings = append(p.findings, f)
+}

@@ -1,0 +1,121 @@
+package transform
+
+import (
+	"strings"
+)
+
+// Suppression comments:
+//
+//	# harden:ignore=NAME[,NAME…]        on the comment line(s) right above an instruction
+//	# harden:ignore-file=NAME[,NAME…]   anywhere before the first instruction
+//	# hadolint ignore=DLxxxx[,…]        right above an instruction
+//	# hadolint global ignore=DLxxxx     before the first instruction
+//
+// NAME is a fix name, an equivalent ID (DL3002, DS002, …) or ALL.
+type suppressions struct {
+	file []string
+	// byLine maps an instruction's start line to the names ignored there.
+	byLine map[int][]string
+}
+
+func (d *Document) suppressions() *suppressions {
+	if d.supp != nil {
+		return d.supp
+	}
+	s := &suppressions{byLine: map[int][]string{}}
+	prevEnd := 0
+	for i, n := range d.Instructions() {
+		// contiguous comment lines directly above the instruction
+		var names []string
+		for l := n.StartLine - 1; l > prevEnd; l-- {
+			text, ok := commentText(d.Line(l))
+			if !ok {
+				break
+			}
+			if v, ok := pragma(text, "harden:ignore="); ok {
+				names = append(names, v...)
+			}
+			if v, ok := pragma(text, "hadolint ignore="); ok {
+				names = append(names, v...)
+			}
+		}
+		if len(names) > 0 {
+			s.byLine[n.StartLine] = names
+		}
+		if i == 0 {
+			for l := 1; l < n.StartLine; l++ {
+				text, ok := commentText(d.Line(l))
+				if !ok {
+					continue
+				}
+				if v, ok := pragma(text, "harden:ignore-file="); ok {
+					s.file = append(s.file, v...)
+				}
+				if v, ok := pragma(text, "hadolint global ignore="); ok {
+					s.file = append(s.file, v...)
+				}
+			}
+		}
+		prevEnd = n.EndLine
+	}
+	d.supp = s
+	return s
+}
+
+// commentText returns the text of a comment line after its '#', trimmed.
+func commentText(line string) (string, bool) {
+	t := strings.TrimLeft(line, " \t\uFEFF")
+	if !strings.HasPrefix(t, "#") {
+		return "", false
+	}
+	return strings.TrimSpace(t[1:]), true
+}
+
+// pragma parses "PREFIX a,b, c  free text" into [a b c]. The prefix match
+// ignores case and spaces around '='.
+func pragma(text, prefix string) ([]string, bool) {
+	key, _, _ := strings.Cut(prefix, "=")
+	norm := strings.Join(strings.Fields(text), " ")
+	lower := strings.ToLower(norm)
+	if !strings.HasPrefix(lower, key) {
+		return nil, false
+	}
+	rest := strings.TrimSpace(norm[len(key):])
+	if !strings.HasPrefix(rest, "=") {
+		return nil, false
+	}
+	rest = strings.TrimSpace(rest[1:])
+	var names []string
+	for _, part := range strings.Split(rest, ",") {
+		f := strings.Fields(part)
+		if len(f) == 0 {
+			continue
+		}
+		names = append(names, f[0])
+		if len(f) > 1 { // free text after the list ends it
+			break
+		}
+	}
+	return names, len(names) > 0
+}
+
+// Suppressed reports whether a finding of fix at line is switched off by a
+// suppression comment.
+func (d *Document) Suppressed(fix *Fix, line int) bool {
+	s := d.suppressions()
+	for _, name := range s.file {
+		if fix.Matches(name) {
+			return true
+		}
+	}
+	n := d.NodeAt(line)
+	if n == nil {
+		return false
+	}
+	for _, name := range s.byLine[n.StartLine] {
+		if fix.Matches(name) {
+			return true
+		}
+	}
+	return false
+}
