@@ -2,7 +2,12 @@
 // with its metadata at the top.
 package fixes
 
-import "github.com/harden-dev/harden/transform"
+import (
+	"fmt"
+	"strings"
+
+	"github.com/harden-dev/harden/transform"
+)
 
 // All lists every fix in the order the engine runs them.
 func All() []*transform.Fix {
@@ -20,4 +25,48 @@ func Lookup(name string) []*transform.Fix {
 		}
 	}
 	return out
+}
+
+// Select resolves --select and --ignore lists (names, equivalent IDs or
+// ALL) into the fixes to run, in registry order, and the fixes named
+// explicitly in selects (whose unsafe findings are then applied). An empty
+// selects means every fix. An unknown name is an error: a typo must not
+// silently select nothing.
+func Select(selects, ignores []string) (run []*transform.Fix, explicit map[string]bool, err error) {
+	enabled := map[string]bool{}
+	explicit = map[string]bool{}
+	if len(selects) == 0 {
+		for _, f := range All() {
+			enabled[f.Name] = true
+		}
+	}
+	for _, name := range selects {
+		name = strings.TrimSpace(name)
+		matched := Lookup(name)
+		if len(matched) == 0 {
+			return nil, nil, fmt.Errorf("--select: unknown fix %q (see 'harden rules')", name)
+		}
+		for _, f := range matched {
+			enabled[f.Name] = true
+			if !strings.EqualFold(name, "ALL") {
+				explicit[f.Name] = true
+			}
+		}
+	}
+	for _, name := range ignores {
+		name = strings.TrimSpace(name)
+		matched := Lookup(name)
+		if len(matched) == 0 {
+			return nil, nil, fmt.Errorf("--ignore: unknown fix %q (see 'harden rules')", name)
+		}
+		for _, f := range matched {
+			delete(enabled, f.Name)
+		}
+	}
+	for _, f := range All() {
+		if enabled[f.Name] {
+			run = append(run, f)
+		}
+	}
+	return run, explicit, nil
 }

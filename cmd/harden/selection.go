@@ -1,9 +1,7 @@
 package main
 
 import (
-	"fmt"
 	"runtime"
-	"strings"
 	"sync"
 
 	"github.com/harden-dev/harden/fixes"
@@ -25,47 +23,13 @@ func (s *selection) register(fs *flagSet, withUnsafe bool) {
 	fs.BoolVar(&s.offline, "offline", false, "never touch the network: fixes that need it report instead of editing")
 }
 
-// options turns the flags into engine options. An unknown fix name is an
-// error: a typo must not silently select nothing.
+// options turns the flags into engine options.
 func (s *selection) options() (transform.Options, error) {
-	all := fixes.All()
-	enabled := map[string]bool{}
-	explicit := map[string]bool{}
-	if len(s.selects) == 0 {
-		for _, f := range all {
-			enabled[f.Name] = true
-		}
+	run, explicit, err := fixes.Select(s.selects, s.ignores)
+	if err != nil {
+		return transform.Options{}, err
 	}
-	for _, name := range s.selects {
-		name = strings.TrimSpace(name)
-		matched := fixes.Lookup(name)
-		if len(matched) == 0 {
-			return transform.Options{}, fmt.Errorf("--select: unknown fix %q (see 'harden rules')", name)
-		}
-		for _, f := range matched {
-			enabled[f.Name] = true
-			if !strings.EqualFold(name, "ALL") {
-				explicit[f.Name] = true
-			}
-		}
-	}
-	for _, name := range s.ignores {
-		name = strings.TrimSpace(name)
-		matched := fixes.Lookup(name)
-		if len(matched) == 0 {
-			return transform.Options{}, fmt.Errorf("--ignore: unknown fix %q (see 'harden rules')", name)
-		}
-		for _, f := range matched {
-			delete(enabled, f.Name)
-		}
-	}
-	opts := transform.Options{Unsafe: s.unsafe, Explicit: explicit, Offline: s.offline}
-	for _, f := range all {
-		if enabled[f.Name] {
-			opts.Fixes = append(opts.Fixes, f)
-		}
-	}
-	return opts, nil
+	return transform.Options{Fixes: run, Unsafe: s.unsafe, Explicit: explicit, Offline: s.offline}, nil
 }
 
 // forEach runs work on every input with up to GOMAXPROCS workers and calls

@@ -1,0 +1,221 @@
+// Package golden holds harden's end-to-end tests: golden cases run through
+// the real harden binary, and the corpus, fuzz and benchmark runs.
+//
+// A golden case is a directory testdata/FIX/CASE/ holding:
+//
+//	input   the Dockerfile as a user wrote it
+//	output  what `harden fix [flags] -` prints for it
+//	diff    what `harden fix [flags] Dockerfile` prints
+//	flags   (optional) one line of flags for harden fix, e.g. --unsafe
+//	stderr  (optional) the expected standard error; its presence means the
+//	        case expects exit status 2 and an untouched file
+//
+// Negative cases have output equal to input and an empty diff.
+// `go test ./golden -update` rewrites output, diff and stderr.
+package golden
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/spf13/pflag"
+
+	"github.com/harden-dev/harden/fixes"
+	"github.com/harden-dev/harden/internal/promise"
+	"github.com/harden-dev/harden/transform"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden output, diff and stderr files")
+
+// hardenBin is the harden binary built once for the package's tests.
+var hardenBin string
+
+func TestMain(m *testing.M) {
+	flag.Parse()
+	dir, err := os.MkdirTemp("", "harden-golden-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	hardenBin = filepath.Join(dir, "harden")
+	build := exec.Command("go", "build", "-o", hardenBin, "../cmd/harden")
+	build.Stderr = os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "building harden:", err)
+		os.Exit(2)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// runHarden runs the binary in dir and returns stdout, stderr and the exit status.
+func runHarden(t *testing.T, dir string, stdin []byte, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	cmd := exec.Command(hardenBin, args...)
+	cmd.Dir = dir
+	if stdin != nil {
+		cmd.Stdin = bytes.NewReader(stdin)
+	}
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	var exit *exec.ExitError
+	switch {
+	case err == nil:
+	case errors.As(err, &exit):
+		code = exit.ExitCode()
+	default:
+		t.Fatalf("running harden: %v", err)
+	}
+	return out.String(), errb.String(), code
+}
+
+// caseOptions reads a case's flags the way harden fix does.
+func caseOptions(t *testing.T, flags []string) transform.Options {
+	t.Helper()
+	fs := pflag.NewFlagSet("flags", pflag.ContinueOnError)
+	sel := fs.StringSlice("select", nil, "")
+	ign := fs.StringSlice("ignore", nil, "")
+	unsafe := fs.Bool("unsafe", false, "")
+	offline := fs.Bool("offline", false, "")
+	if err := fs.Parse(flags); err != nil {
+		t.Fatalf("flags: %v", err)
+	}
+	run, explicit, err := fixes.Select(*sel, *ign)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return transform.Options{Fixes: run, Explicit: explicit, Unsafe: *unsafe, Offline: *offline}
+}
+
+func readOptional(t *testing.T, path string) ([]byte, bool) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, false
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b, true
+}
+
+func TestGolden(t *testing.T) {
+	cases, err := filepath.Glob(filepath.Join("testdata", "*", "*", "input"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cases) == 0 {
+		t.Fatal("no golden cases found")
+	}
+	var applied []promise.File
+	for _, inputPath := range cases {
+		dir := filepath.Dir(inputPath)
+		name := filepath.ToSlash(strings.TrimPrefix(dir, "testdata"+string(filepath.Separator)))
+		t.Run(name, func(t *testing.T) {
+			input, err := os.ReadFile(inputPath)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var flags []string
+			if b, ok := readOptional(t, filepath.Join(dir, "flags")); ok {
+				flags = strings.Fields(string(b))
+			}
+			_, expectError := readOptional(t, filepath.Join(dir, "stderr"))
+
+			// The patched file, through standard input.
+			work := t.TempDir()
+			output, stderr, code := runHarden(t, work, input, append(append([]string{"fix"}, flags...), "-")...)
+			// The diff, from a file named Dockerfile in the working directory.
+			file := filepath.Join(work, "Dockerfile")
+			if err := os.WriteFile(file, input, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			diff, stderr2, code2 := runHarden(t, work, nil, append(append([]string{"fix"}, flags...), "Dockerfile")...)
+
+			if expectError {
+				if code != 2 || code2 != 2 {
+					t.Errorf("exit status %d and %d, want 2", code, code2)
+				}
+				if output != string(input) {
+					t.Errorf("on error, stdin mode must echo the input unchanged")
+				}
+				if diff != "" {
+					t.Errorf("on error, no diff may be printed, got:\n%s", diff)
+				}
+				stderr2 = strings.ReplaceAll(stderr2, "Dockerfile:", "<stdin>:")
+				if stderr != stderr2 {
+					t.Errorf("stdin and file modes report differently:\n%s\n%s", stderr, stderr2)
+				}
+			} else if code != 0 || code2 != 0 {
+				t.Fatalf("exit status %d and %d, want 0; stderr:\n%s%s", code, code2, stderr, stderr2)
+			}
+			if got, _ := os.ReadFile(file); !bytes.Equal(got, input) {
+				t.Fatal("harden fix without -w modified the file")
+			}
+
+			if *update {
+				write := func(name, content string) {
+					if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+						t.Fatal(err)
+					}
+				}
+				write("output", output)
+				write("diff", diff)
+				if expectError {
+					write("stderr", stderr)
+				}
+				return
+			}
+			for _, c := range []struct{ file, got string }{{"output", output}, {"diff", diff}, {"stderr", stderr}} {
+				if c.file == "stderr" && !expectError {
+					continue
+				}
+				want, err := os.ReadFile(filepath.Join(dir, c.file))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if c.got != string(want) {
+					t.Errorf("%s differs from %s (run go test ./golden -update to accept):\n--- got ---\n%s\n--- want ---\n%s",
+						c.file, filepath.Join(dir, c.file), c.got, want)
+				}
+			}
+
+			// The promises, through the library with the same options.
+			rep := promise.Check("Dockerfile", input, caseOptions(t, flags), promise.Options{})
+			for _, p := range rep.Problems {
+				t.Error(p)
+			}
+			if expectError {
+				return
+			}
+			if string(input) == output && diff != "" {
+				t.Error("a diff was printed for an unchanged file")
+			}
+			if diff != "" {
+				// All cases' diffs are applied together below, each under its own directory.
+				rehomed := strings.Replace(diff, "--- a/Dockerfile\n", "--- a/"+name+"/Dockerfile\n", 1)
+				rehomed = strings.Replace(rehomed, "+++ b/Dockerfile\n", "+++ b/"+name+"/Dockerfile\n", 1)
+				applied = append(applied, promise.File{Path: name + "/Dockerfile", In: input, Out: []byte(output), Diff: rehomed})
+			}
+		})
+	}
+	if *update || t.Failed() {
+		return
+	}
+	problems, err := promise.ApplyDiffs(t.TempDir(), applied)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range problems {
+		t.Error(p)
+	}
+}
