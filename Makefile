@@ -5,6 +5,8 @@ CORPUS  ?= ../shared/corpus
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 
+FUZZTIME ?= 30s
+
 .PHONY: all build test lint fuzz bench install clean
 
 all: lint test build
@@ -20,8 +22,32 @@ lint:
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 
+# 30 s of coverage-guided fuzzing over the whole pipeline, seeded from the
+# corpus and the golden inputs (go test -fuzz runs one target at a time).
+fuzz:
+	$(GO) test ./golden -run '^$$' -fuzz '^FuzzFix$$' -fuzztime $(FUZZTIME)
+
+# harden over the corpus against bare buildkit parsing (files/s, allocations),
+# and the harden binary over the corpus directory.
+bench:
+	$(GO) test ./golden -run '^$$' -bench 'Corpus' -benchmem -count 3
+
 install:
 	$(GO) install -trimpath -ldflags '$(LDFLAGS)' ./cmd/harden
 
 clean:
 	rm -rf bin
+
+# Real image builds of original vs hardened Dockerfiles (as root; buildah, podman
+# and stand-in base images made offline from Debian packages; see e2e/README.md).
+E2E_CACHE ?= $(or $(HARDEN_E2E_CACHE),/var/cache/harden-e2e)
+E2E_ENV   := HARDEN_E2E_CACHE=$(E2E_CACHE) CONTAINERS_CONF=$(E2E_CACHE)/containers.conf BUILDAH_ISOLATION=chroot
+
+.PHONY: e2e clean-e2e
+
+e2e:
+	$(E2E_ENV) bash e2e/setup.sh
+	$(E2E_ENV) $(GO) test -tags e2e ./e2e -v -count=1 -timeout 30m
+
+clean-e2e:
+	$(E2E_ENV) bash e2e/setup.sh --clean

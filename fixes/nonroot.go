@@ -100,7 +100,6 @@ func checkNonRootUser(pass *transform.Pass) {
 	d := pass.Doc
 	final := d.FinalStage()
 	st := analyzeStage(d, final)
-
 	if st.user != nil {
 		if !st.userRoot {
 			return
@@ -114,6 +113,7 @@ func checkNonRootUser(pass *transform.Pass) {
 	if st.baseRef == "scratch" && st.entrypoint == nil && st.cmd == nil {
 		return // exports files; nothing runs in it
 	}
+	st.scanRuns()
 
 	line := final.From.StartLine
 	if st.userNode != nil && d.StageOf(st.userNode) == final {
@@ -166,6 +166,9 @@ type createdUser struct {
 	line     int
 }
 
+// analyzeStage reads the cheap facts of the final stage's chain: base,
+// users, entrypoint, volumes, shell. The shell inside RUNs is read later by
+// scanRuns, and only when a USER is to be added.
 func analyzeStage(d *transform.Document, final *transform.Stage) *stageFacts {
 	st := &stageFacts{d: d, chain: d.Chain(final), mentions: map[string]bool{}}
 	root := st.chain[len(st.chain)-1]
@@ -173,7 +176,6 @@ func analyzeStage(d *transform.Document, final *transform.Stage) *stageFacts {
 	st.base = images.Lookup(st.baseRef)
 	st.family, st.shell = st.base.Family, st.base.Shell
 
-	groups := map[string]string{} // group name → gid
 	// Walk the chain from the base outwards so later instructions win.
 	for i := len(st.chain) - 1; i >= 0; i-- {
 		s := st.chain[i]
@@ -197,14 +199,36 @@ func analyzeStage(d *transform.Document, final *transform.Stage) *stageFacts {
 				if len(c.Shell) > 0 && isWindowsShell(c.Shell[0]) {
 					st.family, st.shell = images.Windows, true
 				}
+			case *instructions.RunCommand:
+				if c.PrependShell && st.family != images.Windows {
+					st.shell = true
+				}
+			}
+		}
+	}
+	return st
+}
+
+// runKeywords are the words that make a RUN worth parsing for this fix.
+var runKeywords = []string{"useradd", "adduser", "groupadd", "addgroup", "gosu", "su-exec"}
+
+// scanRuns reads the shell of the chain's RUNs (and COPY paths) for users
+// created, package managers used and privilege-dropping tools installed.
+func (st *stageFacts) scanRuns() {
+	groups := map[string]string{} // group name → gid
+	needFamily := st.family == images.Unknown || (st.family == images.Minimal && !st.base.Known)
+	for i := len(st.chain) - 1; i >= 0; i-- {
+		s := st.chain[i]
+		for j, c := range s.Parsed.Commands {
+			switch c := c.(type) {
 			case *instructions.CopyCommand:
 				for _, src := range c.SourcePaths {
 					st.mention(src)
 				}
 				st.mention(c.DestPath)
 			case *instructions.RunCommand:
-				if c.PrependShell && st.family != images.Windows {
-					st.shell = true
+				if !needFamily && !containsAny(c.ShellDependantCmdLine, runKeywords) {
+					continue
 				}
 				for _, cmd := range shell.RunCommands(c.ShellDependantCmdLine) {
 					st.learn(cmd, s, j, groups)
@@ -219,7 +243,23 @@ func analyzeStage(d *transform.Document, final *transform.Stage) *stageFacts {
 			u.gid = groups[u.name]
 		}
 	}
-	return st
+}
+
+// containsAny reports whether the command line or its heredocs mention any word.
+func containsAny(c instructions.ShellDependantCmdLine, words []string) bool {
+	for _, w := range words {
+		for _, part := range c.CmdLine {
+			if strings.Contains(part, w) {
+				return true
+			}
+		}
+		for _, f := range c.Files {
+			if strings.Contains(f.Data, w) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func (st *stageFacts) mention(word string) {

@@ -36,6 +36,7 @@ type Document struct {
 	eol        string
 	lowercase  bool
 	supp       *suppressions
+	metaEnv    Env
 }
 
 // Stage is one build stage: its FROM, the instructions that follow it and
@@ -45,6 +46,9 @@ type Stage struct {
 	From   *parser.Node
 	Nodes  []*parser.Node
 	Parsed *instructions.Stage
+
+	base             string // BaseName, computed once
+	baseOK, baseDone bool
 }
 
 // ParseError is a Dockerfile that buildkit cannot read.

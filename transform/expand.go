@@ -34,8 +34,11 @@ func (d *Document) Expand(word string, env Env) (string, bool) {
 }
 
 // MetaEnv is the defaults of the ARGs declared before the first FROM: what a
-// FROM line can use.
+// FROM line can use. The map is shared: do not modify it.
 func (d *Document) MetaEnv() Env {
+	if d.metaEnv != nil {
+		return d.metaEnv
+	}
 	env := Env{}
 	for _, a := range d.ParsedMetaArgs {
 		for _, kv := range a.Args {
@@ -45,13 +48,18 @@ func (d *Document) MetaEnv() Env {
 			}
 		}
 	}
+	d.metaEnv = env
 	return env
 }
 
 // BaseName is the stage's FROM image (or earlier stage name) with meta ARG
 // defaults substituted; ok is false when a variable had no default.
 func (d *Document) BaseName(s *Stage) (string, bool) {
-	return d.Expand(s.Parsed.BaseName, d.MetaEnv())
+	if !s.baseDone {
+		s.base, s.baseOK = d.Expand(s.Parsed.BaseName, d.MetaEnv())
+		s.baseDone = true
+	}
+	return s.base, s.baseOK
 }
 
 // Parent returns the earlier stage that s is built FROM, or nil when s starts

@@ -33,7 +33,12 @@ func (stubResolver) ResolveImageConfig(_ context.Context, ref string, _ sourcere
 // Lint runs buildkit's Dockerfile checks (what `docker build --check`
 // reports) offline and returns each warning as "RuleName: description".
 // A build error is returned as err.
-func Lint(src []byte) ([]string, error) {
+func Lint(src []byte) (warnings []string, err error) {
+	defer func() {
+		if r := recover(); r != nil { // a buildkit bug, not harden's: report, do not crash
+			err = fmt.Errorf("buildkit linter panicked: %v", r)
+		}
+	}()
 	caps := pb.Caps.CapSet(pb.Caps.All())
 	st := llb.Scratch()
 	def, err := st.Marshal(context.Background())

@@ -76,3 +76,18 @@ func TestApplyDiffsCatchesAWrongDiff(t *testing.T) {
 		t.Fatalf("a right diff was refused: %v %q", err, problems)
 	}
 }
+
+func TestApplyUnified(t *testing.T) {
+	src := []byte("FROM a\nRUN b")
+	diff := "--- a/D\n+++ b/D\n@@ -1,2 +1,3 @@\n FROM a\n-RUN b\n\\ No newline at end of file\n+RUN b\n+USER 1\n\\ No newline at end of file\n"
+	got, err := ApplyUnified(src, diff)
+	if err != nil || string(got) != "FROM a\nRUN b\nUSER 1" {
+		t.Fatalf("got %q, %v", got, err)
+	}
+	if _, err := ApplyUnified([]byte("FROM z\nRUN b"), diff); err == nil {
+		t.Fatal("a mismatched context line must be refused")
+	}
+	if _, err := ApplyUnified(src, strings.Replace(diff, "-1,2 +1,3", "-1,2 +1,4", 1)); err == nil {
+		t.Fatal("wrong hunk counts must be refused")
+	}
+}

@@ -1,0 +1,86 @@
+package golden
+
+import (
+	"bytes"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+
+	"github.com/moby/buildkit/frontend/dockerfile/parser"
+
+	"github.com/harden-dev/harden/fixes"
+	"github.com/harden-dev/harden/transform"
+)
+
+// The speed targets of harden, measured by `make bench`:
+//   - BenchmarkCorpusFix (the whole pipeline: parse, every fix, apply,
+//     re-parse to a fixpoint, diff) within 3x of BenchmarkCorpusParse (bare
+//     buildkit parser.Parse of the same files);
+//   - BenchmarkCorpusCLI (the harden binary over the corpus directory) under
+//     one second per run on a 2-core machine.
+// Each reports files/s; -benchmem gives the allocations.
+
+type corpusFile struct {
+	name string
+	src  []byte
+}
+
+func loadCorpus(b *testing.B) []corpusFile {
+	dir := corpusDir(b)
+	var out []corpusFile
+	for _, name := range corpusFiles(b, dir) {
+		src, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			b.Fatal(err)
+		}
+		out = append(out, corpusFile{name, src})
+	}
+	return out
+}
+
+func BenchmarkCorpusParse(b *testing.B) {
+	files := loadCorpus(b)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		for _, f := range files {
+			parser.Parse(bytes.NewReader(f.src))
+		}
+	}
+	b.ReportMetric(float64(len(files)*b.N)/b.Elapsed().Seconds(), "files/s")
+}
+
+func BenchmarkCorpusFix(b *testing.B) {
+	files := loadCorpus(b)
+	opts := transform.Options{Fixes: fixes.All(), Offline: true}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		for _, f := range files {
+			res, err := transform.Run(f.name, f.src, opts)
+			if err == nil && res.Changed() {
+				_ = res.Diff()
+			}
+		}
+	}
+	b.ReportMetric(float64(len(files)*b.N)/b.Elapsed().Seconds(), "files/s")
+}
+
+func BenchmarkCorpusCLI(b *testing.B) {
+	dir := corpusDir(b)
+	n := len(corpusFiles(b, dir))
+	b.ResetTimer()
+	for b.Loop() {
+		cmd := exec.Command(hardenBin, "fix", "--offline", ".")
+		cmd.Dir = dir
+		cmd.Stdout = io.Discard
+		if err := cmd.Run(); err != nil {
+			if exit, ok := err.(*exec.ExitError); !ok || exit.ExitCode() != 2 { // 2: the three files buildkit rejects
+				b.Fatal(err)
+			}
+		}
+	}
+	b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "files/s")
+}
