@@ -3,6 +3,7 @@ package fixes
 import (
 	"fmt"
 	"path"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -137,7 +138,16 @@ func checkNonRootUser(pass *transform.Pass) {
 		lines = append(lines, d.Keyword("RUN")+" "+plan.run)
 	}
 	lines = append(lines, d.Keyword("USER")+" "+plan.user)
-	pass.Report(line, plan.message, d.InsertAfter(anchor, d.Lines(lines...)))
+	msg := plan.message
+	if len(st.lowPorts) > 0 {
+		sort.Slice(st.lowPorts, func(i, j int) bool {
+			a, _ := strconv.Atoi(st.lowPorts[i])
+			b, _ := strconv.Atoi(st.lowPorts[j])
+			return a < b
+		})
+		msg += fmt.Sprintf("; note: port %s is below 1024, which a non-root process may not be allowed to bind", strings.Join(st.lowPorts, ", "))
+	}
+	pass.Report(line, msg, d.InsertAfter(anchor, d.Lines(lines...)))
 }
 
 // stageFacts is what non-root-user learns about the final stage and the
@@ -156,6 +166,7 @@ type stageFacts struct {
 
 	entrypoint, cmd *instructions.ShellDependantCmdLine
 	volumes         []string
+	lowPorts        []string     // EXPOSEd ports below 1024
 	created         *createdUser // last non-root user a RUN creates
 	mentions        map[string]bool
 }
@@ -195,6 +206,13 @@ func analyzeStage(d *transform.Document, final *transform.Stage) *stageFacts {
 				st.cmd = &c.ShellDependantCmdLine
 			case *instructions.VolumeCommand:
 				st.volumes = append(st.volumes, c.Volumes...)
+			case *instructions.ExposeCommand:
+				for _, p := range c.Ports {
+					port, _, _ := strings.Cut(p, "/")
+					if n, err := strconv.Atoi(port); err == nil && n > 0 && n < 1024 {
+						st.lowPorts = append(st.lowPorts, port)
+					}
+				}
 			case *instructions.ShellCommand:
 				if len(c.Shell) > 0 && isWindowsShell(c.Shell[0]) {
 					st.family, st.shell = images.Windows, true

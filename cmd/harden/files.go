@@ -50,6 +50,10 @@ func collect(args []string) []input {
 		}
 	}
 	for _, arg := range args {
+		if arg == "-" {
+			add(arg)
+			continue
+		}
 		info, err := os.Stat(arg)
 		if err != nil {
 			out = append(out, input{path: displayPath(arg), err: err})

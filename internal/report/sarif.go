@@ -128,7 +128,7 @@ func WriteSARIF(w io.Writer, version string, fixes []*transform.Fix, files []SAR
 			ID:                   f.Name,
 			Name:                 RuleID(f.Name),
 			ShortDescription:     sarifText{Text: f.Summary},
-			FullDescription:      sarifText{Text: firstParagraph(f.Doc)},
+			FullDescription:      sarifText{Text: firstSentence(f.Doc)},
 			Help:                 sarifText{Text: f.Doc},
 			HelpURI:              InformationURI + "#rules",
 			DefaultConfiguration: sarifConfig{Level: "warning"},
@@ -205,15 +205,16 @@ func uri(p string) string {
 	return b.String()
 }
 
-// firstParagraph is the first paragraph of a fix's Doc, without its
-// heading line ("What it does").
-func firstParagraph(doc string) string {
+// firstSentence is the first sentence of a fix's Doc, without its heading
+// line ("What it does").
+func firstSentence(doc string) string {
 	doc = strings.TrimSpace(doc)
-	if i := strings.Index(doc, "\n\n"); i >= 0 {
-		doc = doc[:i]
-	}
 	if head, body, ok := strings.Cut(doc, "\n"); ok && !strings.HasPrefix(head, " ") && strings.HasPrefix(body, " ") {
 		doc = body
 	}
-	return strings.Join(strings.Fields(doc), " ")
+	doc = strings.Join(strings.Fields(doc), " ")
+	if i := strings.Index(doc, ". "); i >= 0 {
+		doc = doc[:i+1]
+	}
+	return doc
 }
