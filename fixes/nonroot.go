@@ -1,6 +1,7 @@
 package fixes
 
 import (
+	"encoding/json"
 	"fmt"
 	"path"
 	"sort"
@@ -11,6 +12,7 @@ import (
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
 
 	"github.com/harden-dev/harden/internal/images"
+	"github.com/harden-dev/harden/internal/pkgmgr"
 	"github.com/harden-dev/harden/internal/shell"
 	"github.com/harden-dev/harden/transform"
 )
@@ -124,6 +126,14 @@ func checkNonRootUser(pass *transform.Pass) {
 		pass.Report(line, fmt.Sprintf("Final stage runs as root, but its entrypoint drops privileges with %s: not adding USER", tool))
 		return
 	}
+	if st.base.StartsAsRoot != "" && st.entrypoint == nil {
+		pass.Report(line, fmt.Sprintf("Final stage runs as root, but base image %s must start as root: %s; not adding USER", st.baseRef, st.base.StartsAsRoot))
+		return
+	}
+	if st.onbuildRun != nil {
+		pass.Report(line, fmt.Sprintf("Final stage runs as root and has ONBUILD RUN triggers (line %d), which child builds would run as the new user: not adding USER", st.onbuildRun.StartLine))
+		return
+	}
 
 	plan := st.plan()
 	anchor := final.From
@@ -133,11 +143,21 @@ func checkNonRootUser(pass *transform.Pass) {
 			anchor = n
 		}
 	}
-	var lines []string
-	if plan.run != "" {
-		lines = append(lines, d.Keyword("RUN")+" "+plan.run)
+	userLine := d.Keyword("USER") + " " + plan.user
+	var edits []transform.Edit
+	switch {
+	case plan.run == "":
+		edits = append(edits, d.InsertAfter(anchor, d.Lines(userLine)))
+	case plan.chowns && st.volumeBefore(final, anchor, plan.after) != nil:
+		// A RUN after VOLUME cannot change the volume's directory under
+		// buildah or the legacy builder: create and chown it before.
+		v := st.volumeBefore(final, anchor, plan.after)
+		edits = append(edits,
+			d.InsertBeforeComments(v, d.Lines(st.runLine(plan.run))),
+			d.InsertAfter(anchor, d.Lines(userLine)))
+	default:
+		edits = append(edits, d.InsertAfter(anchor, d.Lines(st.runLine(plan.run), userLine)))
 	}
-	lines = append(lines, d.Keyword("USER")+" "+plan.user)
 	msg := plan.message
 	if len(st.lowPorts) > 0 {
 		sort.Slice(st.lowPorts, func(i, j int) bool {
@@ -147,7 +167,7 @@ func checkNonRootUser(pass *transform.Pass) {
 		})
 		msg += fmt.Sprintf("; note: port %s is below 1024, which a non-root process may not be allowed to bind", strings.Join(st.lowPorts, ", "))
 	}
-	pass.Report(line, msg, d.InsertAfter(anchor, d.Lines(lines...)))
+	pass.Report(line, msg, edits...)
 }
 
 // stageFacts is what non-root-user learns about the final stage and the
@@ -166,15 +186,17 @@ type stageFacts struct {
 
 	entrypoint, cmd *instructions.ShellDependantCmdLine
 	volumes         []string
-	lowPorts        []string     // EXPOSEd ports below 1024
+	lowPorts        []string // EXPOSEd ports below 1024
+	foreignShell    bool     // the stage\'s SHELL is not a POSIX shell
+	onbuildRun      *parser.Node
 	created         *createdUser // last non-root user a RUN creates
 	mentions        map[string]bool
 }
 
 type createdUser struct {
 	name     string
-	uid, gid string // numeric or ""
-	line     int
+	uid, gid string       // numeric or ""
+	node     *parser.Node // the RUN that creates it
 }
 
 // analyzeStage reads the cheap facts of the final stage's chain: base,
@@ -214,8 +236,15 @@ func analyzeStage(d *transform.Document, final *transform.Stage) *stageFacts {
 					}
 				}
 			case *instructions.ShellCommand:
-				if len(c.Shell) > 0 && isWindowsShell(c.Shell[0]) {
+				st.foreignShell = len(c.Shell) > 0 && !posixShells[path.Base(c.Shell[0])]
+				// A PowerShell or cmd SHELL means Windows unless the base is a
+				// known Linux image (PowerShell runs on Linux too).
+				if len(c.Shell) > 0 && isWindowsShell(c.Shell[0]) && (st.family == images.Unknown || st.family == images.Minimal && !st.base.Known) {
 					st.family, st.shell = images.Windows, true
+				}
+			case *instructions.OnbuildCommand:
+				if f := strings.Fields(c.Expression); len(f) > 0 && strings.EqualFold(f[0], "RUN") {
+					st.onbuildRun = s.Nodes[j]
 				}
 			case *instructions.RunCommand:
 				if c.PrependShell && st.family != images.Windows {
@@ -235,6 +264,11 @@ var runKeywords = []string{"useradd", "adduser", "groupadd", "addgroup", "gosu",
 func (st *stageFacts) scanRuns() {
 	groups := map[string]string{} // group name → gid
 	needFamily := st.family == images.Unknown || (st.family == images.Minimal && !st.base.Known)
+	keywords := runKeywords
+	if pkg := st.base.ShadowPackage; pkg != "" && st.family == images.Useradd {
+		st.family = images.Minimal // until a RUN installs the package
+		keywords = append([]string{pkg}, keywords...)
+	}
 	for i := len(st.chain) - 1; i >= 0; i-- {
 		s := st.chain[i]
 		for j, c := range s.Parsed.Commands {
@@ -245,7 +279,7 @@ func (st *stageFacts) scanRuns() {
 				}
 				st.mention(c.DestPath)
 			case *instructions.RunCommand:
-				if !needFamily && !containsAny(c.ShellDependantCmdLine, runKeywords) {
+				if !needFamily && !containsAny(c.ShellDependantCmdLine, keywords) {
 					continue
 				}
 				for _, cmd := range shell.RunCommands(c.ShellDependantCmdLine) {
@@ -299,6 +333,9 @@ func (st *stageFacts) learn(cmd shell.Command, s *transform.Stage, idx int, grou
 			st.family = f
 		}
 	}
+	if pkg := st.base.ShadowPackage; pkg != "" && pkgmgr.InstallsPackage(cmd, pkg) {
+		st.family = images.Useradd
+	}
 	value := func(w shell.Word) string {
 		if w.Literal {
 			return w.Value
@@ -321,7 +358,7 @@ func (st *stageFacts) learn(cmd shell.Command, s *transform.Stage, idx int, grou
 		if u == nil || u.name == "root" || u.uid == "0" {
 			return
 		}
-		u.line = s.Nodes[idx].StartLine
+		u.node = s.Nodes[idx]
 		st.created = u
 	}
 }
@@ -406,6 +443,8 @@ func isNumber(s string) bool {
 	return err == nil && s != ""
 }
 
+var posixShells = map[string]bool{"sh": true, "bash": true, "ash": true, "dash": true, "zsh": true, "ksh": true, "mksh": true, "busybox": true}
+
 func isWindowsShell(s string) bool {
 	s = strings.ToLower(s)
 	for _, w := range []string{"powershell", "pwsh", "cmd"} {
@@ -453,16 +492,50 @@ func hasPrefixArg(cmd shell.Command, p string) bool {
 }
 
 type userPlan struct {
-	run     string // shell for a RUN line, or ""
-	user    string // USER value
+	run     string       // shell for a RUN line, or ""
+	chowns  bool         // run creates and chowns VOLUME directories
+	after   *parser.Node // run must come after this instruction (it creates the user), or nil
+	user    string       // USER value
 	message string
+}
+
+// runLine renders a RUN for the stage: shell form, or exec form through
+// /bin/sh when the stage's SHELL is not a POSIX shell (PowerShell on Linux).
+func (st *stageFacts) runLine(script string) string {
+	kw := st.d.Keyword("RUN")
+	if !st.foreignShell {
+		return kw + " " + script
+	}
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.Encode([]string{"/bin/sh", "-c", script})
+	return kw + " " + strings.ReplaceAll(strings.TrimSpace(b.String()), `","`, `", "`)
+}
+
+// volumeBefore returns the final stage's first VOLUME that comes before
+// anchor (and after the instruction the RUN must follow), or nil.
+func (st *stageFacts) volumeBefore(final *transform.Stage, anchor, after *parser.Node) *parser.Node {
+	for _, n := range final.Nodes {
+		if n.StartLine > anchor.StartLine {
+			return nil
+		}
+		if strings.EqualFold(n.Value, "volume") {
+			if after != nil && n.StartLine < after.StartLine {
+				return nil
+			}
+			return n
+		}
+	}
+	return nil
 }
 
 // plan decides what to insert for the stage's family.
 func (st *stageFacts) plan() userPlan {
 	vols := st.volumeArgs()
+	chowns := vols != "" && st.shell && st.family != images.Windows
 	chown := func(owner string) string {
-		if vols == "" || !st.shell || st.family == images.Windows {
+		if !chowns {
 			return ""
 		}
 		return "mkdir -p " + vols + " && chown " + owner + " " + vols
@@ -487,11 +560,11 @@ func (st *stageFacts) plan() userPlan {
 				user += ":" + u.gid
 			}
 		}
-		return userPlan{run: chown(user), user: user,
-			message: fmt.Sprintf("Switch to user %s, created at line %d, with USER %s", u.name, u.line, user)}
+		return userPlan{run: chown(user), chowns: chowns, after: u.node, user: user,
+			message: fmt.Sprintf("Switch to user %s, created at line %d, with USER %s", u.name, u.node.StartLine, user)}
 	}
 	if u := st.base.Ships; u != nil {
-		return userPlan{run: chown(u.IDs()), user: u.IDs(),
+		return userPlan{run: chown(u.IDs()), chowns: chowns, user: u.IDs(),
 			message: fmt.Sprintf("Switch to the base image's non-root user %s with USER %s", u.Name, u.IDs())}
 	}
 	ids := strconv.Itoa(appID) + ":" + strconv.Itoa(appID)
@@ -500,15 +573,15 @@ func (st *stageFacts) plan() userPlan {
 	case images.Useradd:
 		create := "groupadd --system --gid " + id + " " + appUser + " && useradd --system --uid " + id +
 			" --gid " + appUser + " --no-create-home --no-log-init --shell /sbin/nologin " + appUser
-		return userPlan{run: join(create, chown(appUser+":"+appUser)), user: ids,
+		return userPlan{run: join(create, chown(appUser+":"+appUser)), chowns: chowns, user: ids,
 			message: fmt.Sprintf("Create user %s (%s) and switch to it with USER %s", appUser, ids, ids)}
 	case images.BusyBox:
 		create := "addgroup -S -g " + id + " " + appUser + " && adduser -S -D -H -u " + id +
 			" -G " + appUser + " -s /sbin/nologin " + appUser
-		return userPlan{run: join(create, chown(appUser+":"+appUser)), user: ids,
+		return userPlan{run: join(create, chown(appUser+":"+appUser)), chowns: chowns, user: ids,
 			message: fmt.Sprintf("Create user %s (%s) and switch to it with USER %s", appUser, ids, ids)}
 	}
-	return userPlan{run: chown(nobodyIDs), user: nobodyIDs,
+	return userPlan{run: chown(nobodyIDs), chowns: chowns, user: nobodyIDs,
 		message: "Switch the final stage to the numeric non-root USER " + nobodyIDs}
 }
 

@@ -26,11 +26,51 @@ func UnifiedDiff(path string, a, b []byte) string {
 	}
 	lines := diffLines(string(a), string(b))
 	var out strings.Builder
-	fmt.Fprintf(&out, "--- a/%s\n+++ b/%s\n", path, path)
+	fmt.Fprintf(&out, "--- %s\n+++ %s\n", headerName("a/"+path), headerName("b/"+path))
 	for _, h := range hunks(lines) {
 		writeHunk(&out, lines, h)
 	}
 	return out.String()
+}
+
+// headerName formats a file name for a ---/+++ line the way git does: names
+// with special characters are C-quoted, and a name with a space gets a
+// trailing tab so that GNU patch knows where it ends.
+func headerName(name string) string {
+	quote := false
+	for _, c := range []byte(name) {
+		if c < 0x20 || c == '"' || c == '\\' || c == 0x7f {
+			quote = true
+			break
+		}
+	}
+	if quote {
+		var b strings.Builder
+		b.WriteByte('"')
+		for _, c := range []byte(name) {
+			switch c {
+			case '"', '\\':
+				b.WriteByte('\\')
+				b.WriteByte(c)
+			case '\t':
+				b.WriteString(`\t`)
+			case '\n':
+				b.WriteString(`\n`)
+			default:
+				if c < 0x20 || c == 0x7f {
+					fmt.Fprintf(&b, "\\%03o", c)
+				} else {
+					b.WriteByte(c)
+				}
+			}
+		}
+		b.WriteByte('"')
+		return b.String()
+	}
+	if strings.ContainsRune(name, ' ') {
+		return name + "\t"
+	}
+	return name
 }
 
 // diffLines computes a line-level diff with go-diff's line mode.

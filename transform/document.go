@@ -337,6 +337,27 @@ func (d *Document) InsertBefore(n *parser.Node, lines string) Edit {
 	return Edit{Start: start, End: start, New: lines}
 }
 
+// InsertBeforeComments returns an edit that inserts whole lines before
+// instruction n and the comment lines directly above it, so those comments
+// stay attached to n.
+func (d *Document) InsertBeforeComments(n *parser.Node, lines string) Edit {
+	prevEnd := 0
+	for _, m := range d.Instructions() {
+		if m.EndLine < n.StartLine && m.EndLine > prevEnd {
+			prevEnd = m.EndLine
+		}
+	}
+	line := n.StartLine
+	for l := n.StartLine - 1; l > prevEnd; l-- {
+		if _, ok := commentText(d.Line(l)); !ok {
+			break
+		}
+		line = l
+	}
+	start := d.LineStart(line)
+	return Edit{Start: start, End: start, New: lines}
+}
+
 // StageOf returns the stage holding instruction n, or nil for a meta ARG.
 func (d *Document) StageOf(n *parser.Node) *Stage {
 	for i := len(d.Stages) - 1; i >= 0; i-- {

@@ -100,22 +100,30 @@ func pragma(text, prefix string) ([]string, bool) {
 }
 
 // Suppressed reports whether a finding of fix at line is switched off by a
-// suppression comment.
+// suppression comment: file-wide, above the instruction at line, or above
+// the FROM of the stage holding it (which covers the whole stage).
 func (d *Document) Suppressed(fix *Fix, line int) bool {
 	s := d.suppressions()
-	for _, name := range s.file {
-		if fix.Matches(name) {
-			return true
+	matches := func(names []string) bool {
+		for _, name := range names {
+			if fix.Matches(name) {
+				return true
+			}
 		}
+		return false
+	}
+	if matches(s.file) {
+		return true
 	}
 	n := d.NodeAt(line)
 	if n == nil {
 		return false
 	}
-	for _, name := range s.byLine[n.StartLine] {
-		if fix.Matches(name) {
-			return true
-		}
+	if matches(s.byLine[n.StartLine]) {
+		return true
+	}
+	if st := d.StageOf(n); st != nil && st.From != n {
+		return matches(s.byLine[st.From.StartLine])
 	}
 	return false
 }

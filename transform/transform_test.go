@@ -360,7 +360,8 @@ func TestSuppressions(t *testing.T) {
 		{"hadolint", "FROM a\n# hadolint ignore=DL3000,XX1\nRUN x\n", true},
 		{"second of two comment lines", "FROM a\n# harden:ignore=append-user\n# why: reasons\nRUN x\n", true},
 		{"separated by a blank line", "FROM a\n# harden:ignore=append-user\n\nRUN x\n", false},
-		{"on another instruction", "# harden:ignore=append-user\nFROM a\nRUN x\n", false},
+		{"above the stage's FROM", "# harden:ignore=append-user\nFROM a\nRUN x\n", true},
+		{"above another stage's FROM", "# harden:ignore=append-user\nFROM a\nRUN x\nFROM b\nRUN y\n", false},
 		{"file-wide", "# syntax=docker/dockerfile:1\n# harden:ignore-file=append-user\nFROM a\nRUN x\n", true},
 		{"file-wide too late", "FROM a\n# harden:ignore-file=append-user\nRUN x\n", false},
 		{"hadolint global", "# hadolint global ignore=XX1\nFROM a\nRUN x\n", true},
@@ -453,5 +454,35 @@ func TestUnifiedDiffShape(t *testing.T) {
 	want := "--- a/Dockerfile\n+++ b/Dockerfile\n@@ -2,6 +2,7 @@\n 2\n 3\n 4\n+X\n 5\n 6\n 7\n"
 	if got != want {
 		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+}
+
+func TestUnifiedDiffOddPathsApply(t *testing.T) {
+	for _, name := range []string{"my app/Dockerfile", "we\"ird\\dir/Dockerfile", "tab\there/Dockerfile", "ünï/Dockerfile"} {
+		t.Run(name, func(t *testing.T) {
+			diff := UnifiedDiff(name, []byte("FROM a\n"), []byte("FROM a\nUSER 1\n"))
+			for _, tool := range [][]string{
+				{"git", "apply", "-"},
+				{"patch", "-p1", "--quiet", "--batch", "--no-backup-if-mismatch", "-r", "-"},
+			} {
+				dir := t.TempDir()
+				if tool[0] == "git" {
+					if out, err := exec.Command("git", "-C", dir, "init", "-q").CombinedOutput(); err != nil {
+						t.Fatal(string(out))
+					}
+				}
+				p := filepath.Join(dir, name)
+				os.MkdirAll(filepath.Dir(p), 0o755)
+				os.WriteFile(p, []byte("FROM a\n"), 0o644)
+				cmd := exec.Command(tool[0], tool[1:]...)
+				cmd.Dir, cmd.Stdin = dir, strings.NewReader(diff)
+				if out, err := cmd.CombinedOutput(); err != nil {
+					t.Fatalf("%s: %v\n%s\n%s", tool[0], err, out, diff)
+				}
+				if got, _ := os.ReadFile(p); string(got) != "FROM a\nUSER 1\n" {
+					t.Errorf("%s: got %q", tool[0], got)
+				}
+			}
+		})
 	}
 }

@@ -63,8 +63,14 @@ func collect(args []string) []input {
 			add(arg)
 			continue
 		}
+		// A symlink to a directory given by name is followed (WalkDir
+		// itself never follows links).
+		root := arg
+		if li, err := os.Lstat(arg); err == nil && li.Mode()&fs.ModeSymlink != 0 {
+			root = arg + string(filepath.Separator)
+		}
 		var found []string
-		err = filepath.WalkDir(arg, func(p string, d fs.DirEntry, err error) error {
+		err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 			if err != nil {
 				out = append(out, input{path: displayPath(p), err: err})
 				if d != nil && d.IsDir() {
@@ -73,7 +79,7 @@ func collect(args []string) []input {
 				return nil
 			}
 			if d.IsDir() {
-				if p != arg && skipDirs[d.Name()] {
+				if p != root && skipDirs[d.Name()] {
 					return fs.SkipDir
 				}
 				return nil
@@ -111,7 +117,7 @@ func displayPath(p string) string {
 	}
 	if filepath.IsAbs(p) {
 		if wd, err := os.Getwd(); err == nil {
-			if rel, err := filepath.Rel(wd, p); err == nil && !strings.HasPrefix(rel, "..") {
+			if rel, err := filepath.Rel(wd, p); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
 				p = rel
 			}
 		}

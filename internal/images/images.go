@@ -5,7 +5,6 @@
 package images
 
 import (
-	"path"
 	"strconv"
 	"strings"
 )
@@ -53,6 +52,12 @@ type Info struct {
 	// Exempt explains why the image is not a container that runs an app
 	// (e.g. bootc host images), or "".
 	Exempt string
+	// StartsAsRoot explains why the image's own entrypoint must start as
+	// root (it drops privileges itself), or "".
+	StartsAsRoot string
+	// ShadowPackage names the package that provides useradd when the image
+	// lacks it: the Useradd family applies only once a RUN installs it.
+	ShadowPackage string
 	// Known is false when no table entry matched.
 	Known bool
 }
@@ -118,7 +123,7 @@ var (
 	useradd        = Info{Family: Useradd, Shell: true, Known: true}
 	busybox        = Info{Family: BusyBox, Shell: true, Known: true}
 	minimal        = Info{Family: Minimal, Known: true}
-	minimalShell   = Info{Family: Minimal, Shell: true, Known: true}
+	shadowUtils    = Info{Family: Useradd, Shell: true, ShadowPackage: "shadow-utils", Known: true}
 	windowsRoot    = Info{Family: Windows, Shell: true, Known: true}
 	windowsNonRoot = Info{Family: Windows, Shell: true, NonRoot: true, Known: true}
 )
@@ -146,55 +151,79 @@ var alpineTag = tagHas("alpine")
 // Debian-, Ubuntu- and RHEL-based official images and well-known bases.
 var useraddImages = []string{
 	"debian", "ubuntu", "centos", "fedora", "rockylinux", "almalinux", "oraclelinux",
-	"amazonlinux", "archlinux", "opensuse/leap", "opensuse/tumbleweed", "kalilinux/*",
+	"archlinux", "opensuse/leap", "opensuse/tumbleweed", "kalilinux/*",
 	"buildpack-deps", "python", "golang", "ruby", "php", "perl", "rust", "gcc", "openjdk",
 	"eclipse-temurin", "ibm-semeru-runtimes", "amazoncorretto", "sapmachine", "maven",
 	"gradle", "elixir", "erlang", "haskell", "clojure", "julia", "swift", "r-base",
-	"rocker/*", "nginx", "httpd", "tomcat", "jetty", "postgres", "mysql", "mariadb",
-	"redis", "mongo", "rabbitmq", "wordpress", "ros", "bitnami/minideb", "brimstone/ubuntu",
+	"rocker/*", "tomcat", "jetty", "ros", "bitnami/minideb", "brimstone/ubuntu",
 	"quay.io/centos/centos", "registry.fedoraproject.org/fedora", "mcr.microsoft.com/powershell",
 	"registry.access.redhat.com/ubi*", "registry.redhat.io/ubi*", "registry.redhat.io/ubi*/ubi",
-	"registry.suse.com/bci/bci-base", "public.ecr.aws/amazonlinux/amazonlinux",
+	"registry.suse.com/bci/bci-base",
 }
 
 // rules: the first match wins. Keep the specific before the general.
 var rules = func() []rule {
+	const bootc = "bootc images boot a host; the container USER is not used"
+	const gosu = "its entrypoint starts as root and drops privileges itself (gosu/su-exec)"
+	const master = "its server starts as root to bind its port and drops privileges to a worker user itself"
 	rs := []rule{
 		{Name: "scratch", Info: minimal},
 		// Host images built as containers: a USER does not apply to them.
-		{Name: "quay.io/centos-bootc/*", Info: Info{Exempt: "bootc images boot a host; the container USER is not used", Known: true}},
-		{Name: "quay.io/fedora/fedora-bootc", Info: Info{Exempt: "bootc images boot a host; the container USER is not used", Known: true}},
-		{Name: "registry.redhat.io/rhel*/rhel-bootc", Info: Info{Exempt: "bootc images boot a host; the container USER is not used", Known: true}},
-		// Windows. Nano Server runs as ContainerUser by default; Server Core as ContainerAdministrator.
-		{Name: "mcr.microsoft.com/windows*", When: tagHas("nanoserver"), Info: windowsNonRoot},
+		{Name: "quay.io/centos-bootc/*", Info: Info{Exempt: bootc, Known: true}},
+		{Name: "quay.io/fedora/fedora-bootc", Info: Info{Exempt: bootc, Known: true}},
+		{Name: "registry.redhat.io/rhel*/rhel-bootc", Info: Info{Exempt: bootc, Known: true}},
+		// Windows. Nano Server runs as ContainerUser by default; Server Core as
+		// ContainerAdministrator. IIS's ServiceMonitor must run as administrator.
+		{Name: "mcr.microsoft.com/windows/servercore/iis", Info: Info{Family: Windows, Shell: true, StartsAsRoot: "IIS's ServiceMonitor controls the w3svc service, which needs ContainerAdministrator", Known: true}},
 		{Name: "mcr.microsoft.com/windows/nanoserver", Info: windowsNonRoot},
+		{Name: "*", When: tagHas("nanoserver"), Info: windowsNonRoot},
 		{Name: "mcr.microsoft.com/windows*", Info: windowsRoot},
-		{Name: "mcr.microsoft.com/windows/*", Info: windowsRoot},
-		{Name: "mcr.microsoft.com/*", When: tagHas("nanoserver"), Info: windowsNonRoot},
-		{Name: "mcr.microsoft.com/*/*", When: tagHas("nanoserver"), Info: windowsNonRoot},
-		{Name: "mcr.microsoft.com/*", When: tagHas("windowsservercore", "servercore", "ltsc"), Info: windowsRoot},
-		{Name: "mcr.microsoft.com/*/*", When: tagHas("windowsservercore", "servercore", "ltsc"), Info: windowsRoot},
+		{Name: "*", When: tagHas("windowsservercore", "servercore"), Info: windowsRoot},
+		{Name: "mcr.microsoft.com/*", When: tagHas("ltsc"), Info: windowsRoot},
 		// Distroless ships nonroot (65532); the :nonroot tags run as it.
 		{Name: "gcr.io/distroless/*", When: tagHas("nonroot"), Info: Info{Family: Minimal, Ships: nonrootUser, NonRoot: true, Known: true}},
 		{Name: "gcr.io/distroless/*", Info: Info{Family: Minimal, Ships: nonrootUser, Known: true}},
 		// Chainguard images run as nonroot (65532) except the -dev variants.
 		{Name: "cgr.dev/chainguard/wolfi-base", Info: busybox},
-		{Name: "cgr.dev/*/*", When: tagHas("dev"), Info: Info{Family: BusyBox, Shell: true, Ships: nonrootUser, Known: true}},
-		{Name: "cgr.dev/*/*", Info: Info{Family: Minimal, Ships: nonrootUser, NonRoot: true, Known: true}},
-		// Red Hat's minimal images lack useradd; the language images run as 1001.
+		{Name: "cgr.dev/*", When: tagHas("dev"), Info: Info{Family: BusyBox, Shell: true, Ships: nonrootUser, Known: true}},
+		{Name: "cgr.dev/*", Info: Info{Family: Minimal, Ships: nonrootUser, NonRoot: true, Known: true}},
+		// Red Hat's minimal images have no useradd unless shadow-utils is
+		// installed; ubi-micro has no package manager; the language images run as 1001.
 		{Name: "registry.access.redhat.com/ubi*-micro", Info: minimal},
 		{Name: "registry.access.redhat.com/ubi*/ubi-micro", Info: minimal},
-		{Name: "registry.access.redhat.com/ubi*-minimal", Info: minimalShell},
-		{Name: "registry.access.redhat.com/ubi*/ubi-minimal", Info: minimalShell},
+		{Name: "registry.access.redhat.com/ubi*-minimal", Info: shadowUtils},
+		{Name: "registry.access.redhat.com/ubi*/ubi-minimal", Info: shadowUtils},
 		{Name: "registry.access.redhat.com/ubi*/ubi", Info: useradd},
 		{Name: "registry.access.redhat.com/ubi*/ubi-init", Info: useradd},
 		{Name: "registry.access.redhat.com/ubi*-init", Info: useradd},
 		{Name: "registry.access.redhat.com/ubi*/*", Info: Info{Family: Useradd, Shell: true, Ships: redHatAppUser, NonRoot: true, Known: true}},
+		// Amazon Linux 2 and 2023 container images do not include shadow-utils.
+		{Name: "amazonlinux", Info: shadowUtils},
+		{Name: "public.ecr.aws/amazonlinux/amazonlinux", Info: shadowUtils},
+		// Official images whose own entrypoint or server must start as root.
+		{Name: "postgres", Info: startsAsRoot(gosu)},
+		{Name: "mysql", Info: startsAsRoot(gosu)},
+		{Name: "mariadb", Info: startsAsRoot(gosu)},
+		{Name: "mongo", Info: startsAsRoot(gosu)},
+		{Name: "redis", Info: startsAsRoot(gosu)},
+		{Name: "rabbitmq", Info: startsAsRoot(gosu)},
+		{Name: "cassandra", Info: startsAsRoot(gosu)},
+		{Name: "couchdb", Info: startsAsRoot(gosu)},
+		{Name: "nginx", Info: startsAsRoot(master)},
+		{Name: "httpd", Info: startsAsRoot(master)},
+		{Name: "php", When: tagHas("apache", "fpm"), Info: startsAsRoot(master)},
+		{Name: "wordpress", Info: startsAsRoot(master)},
+		{Name: "drupal", Info: startsAsRoot(master)},
+		{Name: "joomla", Info: startsAsRoot(master)},
+		{Name: "nextcloud", Info: startsAsRoot(master)},
+		{Name: "mediawiki", Info: startsAsRoot(master)},
+		{Name: "docker", When: tagHas("dind"), Info: startsAsRoot("Docker-in-Docker runs a daemon that needs root")},
 		// Images that ship a non-root user but run as root.
 		{Name: "node", Info: Info{Family: Useradd, Shell: true, Ships: nodeUser, Known: true}},
 		{Name: "mcr.microsoft.com/devcontainers/*", Info: Info{Family: Useradd, Shell: true, Ships: vscodeUser, Known: true}},
 		{Name: "mcr.microsoft.com/vscode/devcontainers/*", Info: Info{Family: Useradd, Shell: true, Ships: vscodeUser, Known: true}},
-		{Name: "mcr.microsoft.com/dotnet/*", When: func(t string) bool { return dotnet8(t) && strings.Contains(t, "chiseled") }, Info: Info{Family: Minimal, Ships: dotnetAppUser, Known: true}},
+		// .NET 8+ images ship user app (1654); the chiseled ones also run as it.
+		{Name: "mcr.microsoft.com/dotnet/*", When: func(t string) bool { return dotnet8(t) && strings.Contains(t, "chiseled") }, Info: Info{Family: Minimal, Ships: dotnetAppUser, NonRoot: true, Known: true}},
 		{Name: "mcr.microsoft.com/dotnet/*", When: func(t string) bool { return dotnet8(t) && alpineTag(t) }, Info: Info{Family: BusyBox, Shell: true, Ships: dotnetAppUser, Known: true}},
 		{Name: "mcr.microsoft.com/dotnet/*", When: dotnet8, Info: Info{Family: Useradd, Shell: true, Ships: dotnetAppUser, Known: true}},
 		{Name: "mcr.microsoft.com/dotnet/*", When: alpineTag, Info: busybox},
@@ -202,14 +231,41 @@ var rules = func() []rule {
 		{Name: "alpine", Info: busybox},
 		{Name: "busybox", Info: busybox},
 		{Name: "*", When: alpineTag, Info: busybox},
-		{Name: "*/*", When: alpineTag, Info: busybox},
-		{Name: "*/*/*", When: alpineTag, Info: busybox},
 	}
 	for _, name := range useraddImages {
 		rs = append(rs, rule{Name: name, Info: useradd})
 	}
 	return rs
 }()
+
+func startsAsRoot(why string) Info {
+	return Info{Family: Useradd, Shell: true, StartsAsRoot: why, Known: true}
+}
+
+// match reports whether name matches pattern, where '*' matches any run of
+// characters, '/' included.
+func match(pattern, name string) bool {
+	for len(pattern) > 0 {
+		star := strings.IndexByte(pattern, '*')
+		if star < 0 {
+			return pattern == name
+		}
+		if !strings.HasPrefix(name, pattern[:star]) {
+			return false
+		}
+		name, pattern = name[star:], pattern[star+1:]
+		if pattern == "" {
+			return true
+		}
+		for i := 0; i <= len(name); i++ {
+			if match(pattern, name[i:]) {
+				return true
+			}
+		}
+		return false
+	}
+	return name == ""
+}
 
 // Debian and Ubuntu release names: a tag naming one means a useradd base.
 var debianTagWords = []string{
@@ -223,7 +279,7 @@ func Lookup(ref string) Info {
 	r := ParseRef(ref)
 	name := r.Name()
 	for _, rl := range rules {
-		if ok, _ := path.Match(rl.Name, name); !ok {
+		if !match(rl.Name, name) {
 			continue
 		}
 		if rl.When != nil && !rl.When(r.Tag) {

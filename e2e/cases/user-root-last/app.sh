@@ -1,0 +1,3 @@
+#!/bin/sh
+echo "explicitly root before hardening"
+echo "user $(id -un) uid=$(id -u) gid=$(id -g)"
