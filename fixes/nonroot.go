@@ -37,7 +37,8 @@ CMD ["app"]
   is known to run as non-root: gcr.io/distroless/*:nonroot, cgr.dev/chainguard/*
   and Red Hat's UBI language images). When that is root (USER root, USER 0 or
   USER 0:0 count as root), it switches to a non-root user, chosen by base:
-    - Debian, Ubuntu, RHEL/CentOS/Fedora/UBI, Amazon Linux (useradd):
+    - Debian, Ubuntu, RHEL/CentOS/Fedora/UBI, Amazon Linux (useradd; on
+      Amazon Linux and ubi-minimal only once a RUN installs shadow-utils):
         RUN groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid app --no-create-home --no-log-init --shell /sbin/nologin app
         USER 10001:10001
     - Alpine and BusyBox (addgroup/adduser applets):
@@ -56,7 +57,10 @@ CMD ["app"]
   The new lines go after the stage's last RUN, COPY, ADD, WORKDIR or USER, so
   trailing CMD, ENTRYPOINT, EXPOSE, HEALTHCHECK and LABEL lines stay last.
   Directories named by VOLUME are created and chowned to the new user in the
-  same RUN, so the process can write its data there.
+  same RUN, so the process can write its data there; when the VOLUME comes
+  earlier in the stage, that RUN goes just before it (buildah and the legacy
+  builder discard later changes to a volume). Under a non-POSIX SHELL (e.g.
+  PowerShell on Linux) the RUN uses exec form through /bin/sh.
 
 Why
   A process running as root in a container is root on the host's kernel: one
@@ -76,8 +80,11 @@ What can break
 
 What it will not do
   - Add a USER when the final stage ends as root but its entrypoint drops
-    privileges itself (gosu, su-exec, setpriv, chroot --userspec, runuser, as
-    the official postgres, redis and mysql images do); it reports instead.
+    privileges itself (gosu, su-exec, setpriv, chroot --userspec, runuser), or
+    its base must start as root and keeps its own entrypoint (postgres, redis,
+    mysql, mongo, nginx, httpd, php-fpm/apache, IIS, docker:dind), or it has
+    ONBUILD RUN triggers that child builds would run as the new user; it
+    reports instead.
   - Touch stages other than the final one, or stages that only export files
     (FROM scratch without CMD or ENTRYPOINT), or bootc host images.
   - chown files copied earlier in the build.`,

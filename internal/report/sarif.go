@@ -121,7 +121,7 @@ type SARIFFile struct {
 // every finding. Paths are URIs relative to the repository root (%SRCROOT%).
 func WriteSARIF(w io.Writer, version string, fixes []*transform.Fix, files []SARIFFile) error {
 	index := map[string]int{}
-	var rules []sarifRule
+	rules := []sarifRule{}
 	for i, f := range fixes {
 		index[f.Name] = i
 		rules = append(rules, sarifRule{

@@ -1,0 +1,225 @@
+package main
+
+// harden rules, harden version, help and usage errors.
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/harden-dev/harden/fixes"
+)
+
+// TestRulesList: one line per fix with its name, default/unsafe, the
+// equivalent IDs and the summary.
+func TestRulesList(t *testing.T) {
+	inTempDir(t)
+	r := harden(t, "rules")
+	wantCode(t, r, 0)
+	if r.stderr != "" {
+		t.Errorf("stderr %q", r.stderr)
+	}
+	all := fixes.All()
+	var body []string
+	for _, l := range lines(r.stdout) {
+		if strings.HasPrefix(l, "NAME") { // an optional header
+			continue
+		}
+		body = append(body, l)
+	}
+	if len(body) != len(all) {
+		t.Fatalf("%d lines for %d fixes:\n%s", len(body), len(all), r.stdout)
+	}
+	for i, f := range all {
+		fields := strings.Fields(body[i])
+		if len(fields) < 3 || fields[0] != f.Name {
+			t.Errorf("line %q does not start with %s", body[i], f.Name)
+			continue
+		}
+		if fields[1] != "default" && fields[1] != "unsafe" {
+			t.Errorf("line %q: second column %q, want default or unsafe", body[i], fields[1])
+		}
+		if fields[1] != f.Applicability.String() {
+			t.Errorf("line %q: applied %q, want %q", body[i], fields[1], f.Applicability)
+		}
+		for _, id := range f.Also {
+			if !strings.Contains(body[i], id) {
+				t.Errorf("line %q lacks equivalent %s", body[i], id)
+			}
+		}
+		if !strings.HasSuffix(body[i], f.Summary) {
+			t.Errorf("line %q does not end with the summary %q", body[i], f.Summary)
+		}
+	}
+	// non-root-user is the first fix; the issue fixes its row.
+	if !strings.Contains(r.stdout, "DL3002") || !strings.Contains(r.stdout, "DS002") {
+		t.Errorf("rules list lacks DL3002/DS002:\n%s", r.stdout)
+	}
+}
+
+// TestRulesDoc: harden rules NAME (or an equivalent ID, any case) prints
+// the full documentation with an example diff.
+func TestRulesDoc(t *testing.T) {
+	inTempDir(t)
+	byName := harden(t, "rules", "non-root-user")
+	wantCode(t, byName, 0)
+	doc := byName.stdout
+	for _, want := range []string{
+		"non-root-user",
+		"Run the final stage as a non-root user",
+		"default",
+		"DL3002", "DS002",
+		"What it does", "Why", "What it will not do",
+		"--- a/Dockerfile", "+++ b/Dockerfile", "@@ ",
+		"+USER ",
+	} {
+		if !strings.Contains(doc, want) {
+			t.Errorf("harden rules non-root-user lacks %q:\n%s", want, doc)
+		}
+	}
+	// It says plainly what can break and how to opt out.
+	for _, want := range []string{"1024", "harden:ignore=non-root-user"} {
+		if !strings.Contains(doc, want) {
+			t.Errorf("doc lacks %q", want)
+		}
+	}
+	for _, id := range []string{"DL3002", "dl3002", "DS002", "NON-ROOT-USER"} {
+		r := harden(t, "rules", id)
+		wantCode(t, r, 0)
+		if r.stdout != doc {
+			t.Errorf("harden rules %s differs from harden rules non-root-user", id)
+		}
+	}
+	// The example diff is a real diff: every line after "Example" is a
+	// header, a hunk header or a context/added/removed line.
+	_, example, ok := strings.Cut(doc, "\nExample\n")
+	if !ok {
+		t.Fatalf("no Example section:\n%s", doc)
+	}
+	for _, l := range lines(example) {
+		l = strings.TrimPrefix(l, "  ")
+		switch {
+		case strings.HasPrefix(l, "--- a/"), strings.HasPrefix(l, "+++ b/"), strings.HasPrefix(l, "@@ -"),
+			strings.HasPrefix(l, " "), strings.HasPrefix(l, "+"), strings.HasPrefix(l, "-"), strings.HasPrefix(l, `\ `):
+		default:
+			t.Errorf("example line %q is not part of a unified diff", l)
+		}
+	}
+}
+
+// TestRulesUnknown: an unknown NAME is exit 2 with a message naming it.
+func TestRulesUnknown(t *testing.T) {
+	inTempDir(t)
+	for _, name := range []string{"no-such-fix", "DL9999", "ALL"} {
+		r := harden(t, "rules", name)
+		wantCode(t, r, 2)
+		if !strings.Contains(r.stderr, name) || r.stdout != "" {
+			t.Errorf("harden rules %s: %v", name, r)
+		}
+	}
+}
+
+// TestVersion: harden version and --version print the version.
+func TestVersion(t *testing.T) {
+	for _, args := range [][]string{{"version"}, {"--version"}, {"-v"}} {
+		r := harden(t, args...)
+		wantCode(t, r, 0)
+		v, ok := strings.CutPrefix(r.stdout, "harden ")
+		if !ok || strings.TrimSpace(v) == "" || !strings.HasSuffix(v, "\n") || strings.Count(r.stdout, "\n") != 1 {
+			t.Errorf("harden %s = %q, want \"harden VERSION\\n\"", args[0], r.stdout)
+		}
+	}
+	r := harden(t, "version", "extra-arg-is-ignored-or-refused")
+	if r.code != 0 && r.code != 2 {
+		t.Errorf("harden version ARG: exit %d", r.code)
+	}
+}
+
+// TestHelp: --help (and -h) on every subcommand and on harden itself
+// prints usage on stdout and exits 0.
+func TestHelp(t *testing.T) {
+	inTempDir(t)
+	wantFlags := map[string][]string{
+		"fix":     {"--write", "-w", "--list", "-l", "--check", "--select", "--ignore", "--unsafe", "--offline", "--format", "json"},
+		"check":   {"--format", "sarif", "json", "--select", "--ignore", "--offline"},
+		"rules":   {"NAME"},
+		"version": {},
+	}
+	for cmd, flags := range wantFlags {
+		for _, args := range [][]string{{cmd, "--help"}, {cmd, "-h"}, {"help", cmd}, {cmd, "--help", "extra"}} {
+			r := harden(t, args...)
+			wantCode(t, r, 0)
+			if !strings.HasPrefix(r.stdout, "Usage: harden "+cmd) {
+				t.Errorf("harden %s: stdout does not start with usage:\n%s", strings.Join(args, " "), r.stdout)
+			}
+			if r.stderr != "" {
+				t.Errorf("harden %s: stderr %q", strings.Join(args, " "), r.stderr)
+			}
+			for _, f := range flags {
+				if !strings.Contains(r.stdout, f) {
+					t.Errorf("harden %s: help lacks %q", strings.Join(args, " "), f)
+				}
+			}
+		}
+	}
+	// --help wins over other arguments, and does nothing else.
+	writeTree(t, ".", map[string]string{"Dockerfile": rootDockerfile})
+	age(t, "Dockerfile")
+	r := harden(t, "fix", "-w", "--help", ".")
+	wantCode(t, r, 0)
+	wantUntouched(t, "Dockerfile", rootDockerfile)
+
+	for _, args := range [][]string{{"--help"}, {"-h"}, {"help"}} {
+		r := harden(t, args...)
+		wantCode(t, r, 0)
+		for _, want := range []string{"Usage:", "fix", "check", "rules", "version", "Dockerfile", "Containerfile"} {
+			if !strings.Contains(r.stdout, want) {
+				t.Errorf("harden %s lacks %q:\n%s", args[0], want, r.stdout)
+			}
+		}
+		if r.stderr != "" {
+			t.Errorf("harden %s: stderr %q", args[0], r.stderr)
+		}
+	}
+}
+
+// TestUsageErrors: unknown commands, unknown flags, bad flag values and no
+// command at all exit 2 with a message on stderr and nothing on stdout.
+func TestUsageErrors(t *testing.T) {
+	dir := inTempDir(t)
+	writeTree(t, dir, map[string]string{"Dockerfile": rootDockerfile})
+	age(t, "Dockerfile")
+	for _, tc := range []struct {
+		args []string
+		want string // in stderr
+	}{
+		{[]string{}, "Usage"},
+		{[]string{"bogus"}, "bogus"},
+		{[]string{"Dockerfile"}, "Dockerfile"},
+		{[]string{"--bogus"}, "bogus"},
+		{[]string{"fix", "--bogus"}, "bogus"},
+		{[]string{"fix", "-x"}, "-x"},
+		{[]string{"fix", "--format"}, "format"},
+		{[]string{"fix", "--format", "xml"}, "xml"},
+		{[]string{"fix", "--select"}, "select"},
+		{[]string{"fix", "-w=maybe"}, "maybe"},
+		{[]string{"check", "--bogus"}, "bogus"},
+		{[]string{"check", "--format", "html"}, "html"},
+		{[]string{"check", "-w"}, "w"},
+		{[]string{"rules", "--bogus"}, "bogus"},
+		{[]string{"version", "--bogus"}, "bogus"},
+		{[]string{"help", "bogus"}, "bogus"},
+	} {
+		r := harden(t, tc.args...)
+		if r.code != 2 {
+			t.Errorf("harden %s: exit %d, want 2\n%v", strings.Join(tc.args, " "), r.code, r)
+			continue
+		}
+		if !strings.Contains(r.stderr, tc.want) {
+			t.Errorf("harden %s: stderr %q does not mention %q", strings.Join(tc.args, " "), r.stderr, tc.want)
+		}
+		if r.stdout != "" {
+			t.Errorf("harden %s: stdout %q", strings.Join(tc.args, " "), r.stdout)
+		}
+	}
+	wantUntouched(t, "Dockerfile", rootDockerfile)
+}
