@@ -2,6 +2,7 @@ package golden
 
 import (
 	"bufio"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
@@ -123,5 +124,49 @@ func TestCorpus(t *testing.T) {
 			}
 			t.Logf("%d of %d files changed; diffs apply with git apply and patch -p1", len(changed), len(files))
 		})
+	}
+}
+
+// TestCorpusCLI runs the harden binary over the whole corpus directory, as
+// a user would: the three files buildkit rejects get a PATH:LINE error and
+// exit status 2 while every other file is processed; --ignore ALL prints
+// nothing; and the printed diff is exactly the library's, file by file.
+func TestCorpusCLI(t *testing.T) {
+	dir := corpusDir(t)
+	files := corpusFiles(t, dir)
+
+	stdout, stderr, code := runHarden(t, dir, nil, "fix", "--ignore", "ALL", ".")
+	if code != 2 || stdout != "" {
+		t.Errorf("--ignore ALL: exit %d, %d bytes of diff; want exit 2 (three bad files) and no diff", code, len(stdout))
+	}
+	errLines := strings.Split(strings.TrimSpace(stderr), "\n")
+	if len(errLines) != len(rejectedByBuildkit) {
+		t.Fatalf("want %d errors, got:\n%s", len(rejectedByBuildkit), stderr)
+	}
+	for _, l := range errLines {
+		path, rest, _ := strings.Cut(l, ":")
+		line, _, _ := strings.Cut(rest, ":")
+		if want, ok := rejectedByBuildkit[path]; !ok || line != fmt.Sprint(want) {
+			t.Errorf("error %q: want PATH:LINE for one of %v", l, rejectedByBuildkit)
+		}
+	}
+
+	stdout, stderr2, code := runHarden(t, dir, nil, "fix", "--offline", ".")
+	if code != 2 || stderr2 != stderr {
+		t.Errorf("fix: exit %d, stderr:\n%s", code, stderr2)
+	}
+	var want strings.Builder
+	for _, name := range files {
+		src, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := transform.Run(name, src, transform.Options{Fixes: fixes.All(), Offline: true})
+		if err == nil {
+			want.WriteString(res.Diff())
+		}
+	}
+	if stdout != want.String() {
+		t.Errorf("the CLI's diff of the corpus (%d bytes) differs from the library's (%d bytes)", len(stdout), want.Len())
 	}
 }
