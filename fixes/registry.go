@@ -36,32 +36,18 @@ func Select(selects, ignores []string) (run []*transform.Fix, explicit map[strin
 	enabled := map[string]bool{}
 	explicit = map[string]bool{}
 	if len(selects) == 0 {
-		for _, f := range All() {
-			enabled[f.Name] = true
-		}
+		selects = []string{"ALL"}
 	}
-	for _, name := range selects {
-		name = strings.TrimSpace(name)
-		matched := Lookup(name)
-		if len(matched) == 0 {
-			return nil, nil, fmt.Errorf("--select: unknown fix %q (see 'harden rules')", name)
+	if err := resolve("--select", selects, func(f *transform.Fix, name string) {
+		enabled[f.Name] = true
+		if !strings.EqualFold(name, "ALL") {
+			explicit[f.Name] = true
 		}
-		for _, f := range matched {
-			enabled[f.Name] = true
-			if !strings.EqualFold(name, "ALL") {
-				explicit[f.Name] = true
-			}
-		}
+	}); err != nil {
+		return nil, nil, err
 	}
-	for _, name := range ignores {
-		name = strings.TrimSpace(name)
-		matched := Lookup(name)
-		if len(matched) == 0 {
-			return nil, nil, fmt.Errorf("--ignore: unknown fix %q (see 'harden rules')", name)
-		}
-		for _, f := range matched {
-			delete(enabled, f.Name)
-		}
+	if err := resolve("--ignore", ignores, func(f *transform.Fix, _ string) { delete(enabled, f.Name) }); err != nil {
+		return nil, nil, err
 	}
 	for _, f := range All() {
 		if enabled[f.Name] {
@@ -69,4 +55,19 @@ func Select(selects, ignores []string) (run []*transform.Fix, explicit map[strin
 		}
 	}
 	return run, explicit, nil
+}
+
+// resolve calls do for every fix each name matches.
+func resolve(flag string, names []string, do func(f *transform.Fix, name string)) error {
+	for _, name := range names {
+		name = strings.TrimSpace(name)
+		matched := Lookup(name)
+		if len(matched) == 0 {
+			return fmt.Errorf("%s: unknown fix %q (see 'harden rules')", flag, name)
+		}
+		for _, f := range matched {
+			do(f, name)
+		}
+	}
+	return nil
 }

@@ -90,15 +90,16 @@ func diffLines(a, b string) []diffLine {
 		case diffmatchpatch.DiffInsert:
 			op = '+'
 		}
-		for _, l := range splitLines(d.Text) {
+		for _, l := range SplitLines(d.Text) {
 			out = append(out, diffLine{op, l})
 		}
 	}
 	return out
 }
 
-// splitLines splits s after every '\n'; the last piece may lack one.
-func splitLines(s string) []string {
+// SplitLines splits s after every '\n', keeping the line endings; the last
+// piece may lack one.
+func SplitLines(s string) []string {
 	var out []string
 	for len(s) > 0 {
 		i := strings.IndexByte(s, '\n')

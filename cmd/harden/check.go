@@ -34,15 +34,9 @@ func runCheck(e *env, name string, args []string) error {
 	default:
 		return fmt.Errorf("--format must be text, json or sarif, not %q", *format)
 	}
-	opts, err := sel.options()
+	opts, paths, err := sel.resolve(fs)
 	if err != nil {
 		return err
-	}
-	paths := fs.Args()
-	for _, p := range paths {
-		if p == "-" && len(paths) > 1 {
-			return errors.New(`"-" (standard input) cannot be mixed with other paths`)
-		}
 	}
 
 	var failed, found bool

@@ -38,15 +38,9 @@ func runFix(e *env, name string, args []string) error {
 	if *format != "diff" && *format != "json" {
 		return fmt.Errorf("--format must be diff or json, not %q", *format)
 	}
-	opts, err := sel.options()
+	opts, paths, err := sel.resolve(fs)
 	if err != nil {
 		return err
-	}
-	paths := fs.Args()
-	for _, p := range paths {
-		if p == "-" && len(paths) > 1 {
-			return errors.New(`"-" (standard input) cannot be mixed with other paths`)
-		}
 	}
 	if len(paths) == 1 && paths[0] == "-" {
 		return fixStdin(e, *stdinName, opts, *format, *check, *list)

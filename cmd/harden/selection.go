@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"runtime"
 	"sync"
 
@@ -30,6 +31,22 @@ func (s *selection) options() (transform.Options, error) {
 		return transform.Options{}, err
 	}
 	return transform.Options{Fixes: run, Unsafe: s.unsafe, Explicit: explicit, Offline: s.offline}, nil
+}
+
+// resolve returns the engine options and the PATH arguments, refusing "-"
+// mixed with other paths.
+func (s *selection) resolve(fs *flagSet) (transform.Options, []string, error) {
+	opts, err := s.options()
+	if err != nil {
+		return opts, nil, err
+	}
+	paths := fs.Args()
+	for _, p := range paths {
+		if p == "-" && len(paths) > 1 {
+			return opts, nil, errors.New(`"-" (standard input) cannot be mixed with other paths`)
+		}
+	}
+	return opts, paths, nil
 }
 
 // forEach runs work on every input with up to GOMAXPROCS workers and calls

@@ -119,22 +119,7 @@ func untouchedLost(src, out []byte, touched [][2]int) string {
 	return ""
 }
 
-// splitKeep splits after each '\n', keeping line endings, so CRLF and a
-// missing final newline count as differences.
-func splitKeep(b []byte) []string {
-	var out []string
-	s := string(b)
-	for len(s) > 0 {
-		i := strings.IndexByte(s, '\n')
-		if i < 0 {
-			out = append(out, s)
-			break
-		}
-		out = append(out, s[:i+1])
-		s = s[i+1:]
-	}
-	return out
-}
+func splitKeep(b []byte) []string { return transform.SplitLines(string(b)) }
 
 // File is one input and its expected output for ApplyDiffs.
 type File struct {
