@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"path"
+	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -79,15 +81,28 @@ What can break
   on the line above the final FROM or USER root, or --ignore non-root-user.
 
 What it will not do
-  - Add a USER when the final stage ends as root but its entrypoint drops
-    privileges itself (gosu, su-exec, setpriv, chroot --userspec, runuser), or
-    its base must start as root and keeps its own entrypoint (postgres, redis,
-    mysql, mongo, nginx, httpd, php-fpm/apache, IIS, docker:dind), or it has
-    ONBUILD RUN triggers that child builds would run as the new user; it
-    reports instead.
-  - Touch stages other than the final one, or stages that only export files
-    (FROM scratch without CMD or ENTRYPOINT), or bootc host images.
-  - chown files copied earlier in the build.`,
+  It reports, without an edit, when a USER would break the image or the
+  images built from it:
+  - the entrypoint drops privileges itself (gosu, su-exec, setpriv, chroot
+    --userspec, runuser), or the base must start as root and keeps its own
+    entrypoint (postgres, redis, mysql, mongo, nginx, httpd, php-fpm/apache,
+    IIS, docker:dind);
+  - the command is an init system or supervisor (systemd, supervisord,
+    runit, s6) or a daemon that starts as root (sshd, nginx, httpd, named,
+    php-fpm, cron…);
+  - the stage is a base or toolbox image: no CMD or ENTRYPOINT, a bare
+    interpreter or shell as its command, or ONBUILD RUN triggers;
+  - it defines a development environment (.devcontainer/, .gitpod.Dockerfile,
+    dev container bases, a dev-envs stage), whose user its tooling chooses;
+  - it works in /root (WORKDIR or HOME), which a non-root user cannot reach;
+  - it creates several users and harden cannot tell which is the app's;
+  - its base image is a variable without a default.
+  It does not touch stages other than the final one (a build that deploys
+  another --target is not covered), stages that only export files (FROM
+  scratch without CMD or ENTRYPOINT) or bootc host images, and it does not
+  chown files copied earlier in the build. It cannot see inside base images:
+  an unknown base that already runs as a non-root user of its own gets USER
+  65532:65532; add a USER line yourself or suppress the fix there.`,
 }
 
 // Ids of the user harden creates, and of the numeric user for bases where
@@ -129,16 +144,8 @@ func checkNonRootUser(pass *transform.Pass) {
 	if st.userNode != nil && d.StageOf(st.userNode) == final {
 		line = st.userNode.StartLine
 	}
-	if tool := st.dropsPrivileges(); tool != "" {
-		pass.Report(line, fmt.Sprintf("Final stage runs as root, but its entrypoint drops privileges with %s: not adding USER", tool))
-		return
-	}
-	if st.base.StartsAsRoot != "" && st.entrypoint == nil {
-		pass.Report(line, fmt.Sprintf("Final stage runs as root, but base image %s must start as root: %s; not adding USER", st.baseRef, st.base.StartsAsRoot))
-		return
-	}
-	if st.onbuildRun != nil {
-		pass.Report(line, fmt.Sprintf("Final stage runs as root and has ONBUILD RUN triggers (line %d), which child builds would run as the new user: not adding USER", st.onbuildRun.StartLine))
+	if why := st.keepRoot(); why != "" {
+		pass.Report(line, "Final stage runs as root, but "+why+": not adding USER")
 		return
 	}
 
@@ -172,6 +179,7 @@ func checkNonRootUser(pass *transform.Pass) {
 			b, _ := strconv.Atoi(st.lowPorts[j])
 			return a < b
 		})
+		st.lowPorts = slices.Compact(st.lowPorts)
 		msg += fmt.Sprintf("; note: port %s is below 1024, which a non-root process may not be allowed to bind", strings.Join(st.lowPorts, ", "))
 	}
 	pass.Report(line, msg, edits...)
@@ -194,6 +202,10 @@ type stageFacts struct {
 	entrypoint, cmd *instructions.ShellDependantCmdLine
 	volumes         []string
 	lowPorts        []string // EXPOSEd ports below 1024
+	createdNames    []string // every non-root user a RUN creates, in order
+	rootHome        string   // WORKDIR or HOME under /root, or ""
+	baseExpr        string   // the FROM image as written
+	baseResolved    bool     // its variables all had defaults
 	foreignShell    bool     // the stage\'s SHELL is not a POSIX shell
 	onbuildRun      *parser.Node
 	created         *createdUser // last non-root user a RUN creates
@@ -212,8 +224,10 @@ type createdUser struct {
 func analyzeStage(d *transform.Document, final *transform.Stage) *stageFacts {
 	st := &stageFacts{d: d, chain: d.Chain(final), mentions: map[string]bool{}}
 	root := st.chain[len(st.chain)-1]
-	st.baseRef, _ = d.BaseName(root)
+	st.baseRef, st.baseResolved = d.BaseName(root)
+	st.baseExpr = root.Parsed.BaseName
 	st.base = images.Lookup(st.baseRef)
+	var workdir, home string
 	st.family, st.shell = st.base.Family, st.base.Shell
 
 	// Walk the chain from the base outwards so later instructions win.
@@ -235,6 +249,19 @@ func analyzeStage(d *transform.Document, final *transform.Stage) *stageFacts {
 				st.cmd = &c.ShellDependantCmdLine
 			case *instructions.VolumeCommand:
 				st.volumes = append(st.volumes, c.Volumes...)
+			case *instructions.WorkdirCommand:
+				v, _ := d.Expand(c.Path, d.StageEnv(s, j))
+				if path.IsAbs(v) {
+					workdir = path.Clean(v)
+				} else {
+					workdir = path.Join("/", workdir, v)
+				}
+			case *instructions.EnvCommand:
+				for _, kv := range c.Env {
+					if kv.Key == "HOME" {
+						home, _ = d.Expand(kv.Value, d.StageEnv(s, j))
+					}
+				}
 			case *instructions.ExposeCommand:
 				for _, p := range c.Ports {
 					port, _, _ := strings.Cut(p, "/")
@@ -258,6 +285,12 @@ func analyzeStage(d *transform.Document, final *transform.Stage) *stageFacts {
 					st.shell = true
 				}
 			}
+		}
+	}
+	for _, p := range []string{workdir, home} {
+		if p == "/root" || strings.HasPrefix(p, "/root/") {
+			st.rootHome = p
+			break
 		}
 	}
 	return st
@@ -367,6 +400,9 @@ func (st *stageFacts) learn(cmd shell.Command, s *transform.Stage, idx int, grou
 		}
 		u.node = s.Nodes[idx]
 		st.created = u
+		if !slices.Contains(st.createdNames, u.name) {
+			st.createdNames = append(st.createdNames, u.name)
+		}
 	}
 }
 
@@ -462,19 +498,17 @@ func isWindowsShell(s string) bool {
 	return false
 }
 
-// dropsPrivileges names the tool the entrypoint uses to leave root, or "".
-func (st *stageFacts) dropsPrivileges() string {
-	for _, c := range []*instructions.ShellDependantCmdLine{st.entrypoint, st.cmd} {
-		if c == nil {
-			continue
+// keepRoot explains why the final stage must keep starting as root, or
+// returns "". Each reason is a case where a USER would break the image or
+// the images built from it, so the finding is reported without an edit.
+func (st *stageFacts) keepRoot() string {
+	entry := st.entryCommands()
+	for _, cmd := range entry {
+		if privilegeDroppers[cmd.Name] {
+			return "its entrypoint drops privileges with " + cmd.Name
 		}
-		for _, cmd := range shell.RunCommands(*c) {
-			if privilegeDroppers[cmd.Name] {
-				return cmd.Name
-			}
-			if cmd.Name == "chroot" && (cmd.Has("--userspec") || hasPrefixArg(cmd, "--userspec=")) {
-				return "chroot --userspec"
-			}
+		if cmd.Name == "chroot" && (cmd.Has("--userspec") || hasPrefixArg(cmd, "--userspec=")) {
+			return "its entrypoint drops privileges with chroot --userspec"
 		}
 	}
 	// An entrypoint script in an image that installs gosu or su-exec: the
@@ -482,11 +516,107 @@ func (st *stageFacts) dropsPrivileges() string {
 	if st.entrypoint != nil {
 		for _, tool := range []string{"gosu", "su-exec"} {
 			if st.mentions[tool] {
-				return tool
+				return "its entrypoint drops privileges with " + tool
 			}
 		}
 	}
+	// (BusyBox's httpd applet is a plain server, not Apache.)
+	if len(entry) > 0 && !(entry[0].Name == "httpd" && st.family == images.BusyBox) {
+		if why := rootDaemons[entry[0].Name]; why != "" {
+			return "its command " + entry[0].Name + " " + why
+		}
+	}
+	if st.base.StartsAsRoot != "" && !st.ownEntrypoint() {
+		return "base image " + st.baseRef + " must start as root: " + st.base.StartsAsRoot
+	}
+	if st.onbuildRun != nil {
+		return fmt.Sprintf("it has ONBUILD RUN triggers (line %d), which child builds would run as the new user", st.onbuildRun.StartLine)
+	}
+	if why := st.devContainer(); why != "" {
+		return why
+	}
+	if st.entrypoint == nil && st.cmd == nil {
+		return "it sets no CMD or ENTRYPOINT: it is a base for other images (a USER would apply to their builds) or runs its base's command, whose needs are unknown"
+	}
+	if len(entry) == 1 && len(entry[0].Args) <= 1 && interpreters[entry[0].Name] && (len(entry[0].Args) == 0 || entry[0].Args[0].Value == "-a" || entry[0].Args[0].Value == "-i") {
+		return "its command is a bare " + entry[0].Name + ": it is a base image for others, whose builds would run as the new user"
+	}
+	if st.rootHome != "" {
+		return "it works in " + st.rootHome + ", which a non-root user cannot reach"
+	}
+	if len(st.createdNames) > 1 {
+		return "it creates several users (" + strings.Join(st.createdNames, ", ") + "); switch to the right one with USER"
+	}
+	if st.family == images.Unknown && !st.baseResolved {
+		return "its base image " + st.baseExpr + " is not known here"
+	}
 	return ""
+}
+
+// entryCommands returns the commands the container starts with: the
+// ENTRYPOINT's, else the CMD's.
+func (st *stageFacts) entryCommands() []shell.Command {
+	var out []shell.Command
+	for _, c := range []*instructions.ShellDependantCmdLine{st.entrypoint, st.cmd} {
+		if c != nil {
+			out = append(out, shell.RunCommands(*c)...)
+		}
+	}
+	return out
+}
+
+// ownEntrypoint reports whether the Dockerfile replaces its base image's
+// entrypoint (re-declaring the official docker-entrypoint.sh does not).
+func (st *stageFacts) ownEntrypoint() bool {
+	if st.entrypoint == nil {
+		return false
+	}
+	cmds := shell.RunCommands(*st.entrypoint)
+	return len(cmds) > 0 && cmds[0].Name != "docker-entrypoint.sh"
+}
+
+// devContainer explains why the Dockerfile defines a development
+// environment, whose user devcontainer.json (remoteUser) chooses, or "".
+func (st *stageFacts) devContainer() string {
+	p := "/" + filepath.ToSlash(st.d.Path)
+	switch {
+	case strings.Contains(p, "/.devcontainer/"):
+		return "it defines a dev container, whose user devcontainer.json chooses (remoteUser)"
+	case path.Base(p) == ".gitpod.Dockerfile":
+		return "it defines a Gitpod workspace image, whose user Gitpod chooses"
+	case st.base.Ships == images.DevContainerUser:
+		return "its base is a dev container image, whose user devcontainer.json chooses (remoteUser)"
+	}
+	switch st.chain[0].Parsed.Name {
+	case "dev-envs", "devcontainer":
+		return "its stage " + st.chain[0].Parsed.Name + " is a development environment, run as root by design"
+	}
+	return ""
+}
+
+// rootDaemons are programs that must start as root: init systems and
+// supervisors, and servers that bind privileged ports or drop privileges
+// themselves.
+var rootDaemons = func() map[string]string {
+	m := map[string]string{}
+	for _, n := range []string{"init", "systemd", "supervisord", "runsvdir", "my_init", "s6-svscan"} {
+		m[n] = "is an init system or supervisor, which must start as root"
+	}
+	for _, n := range []string{"sshd", "httpd", "apache2", "apache2ctl", "apachectl", "apache2-foreground", "httpd-foreground",
+		"nginx", "lighttpd", "named", "dhcpd", "cupsd", "squid", "postfix", "slapd", "openvpn", "crond", "cron",
+		"rsyslogd", "dockerd", "containerd", "kubelet", "kube-proxy", "php-fpm", "dnsmasq", "vsftpd", "proftpd",
+		"smbd", "nmbd", "exim", "dovecot", "mysqld_safe", "sendmail", "xinetd", "inetd", "ntpd", "chronyd"} {
+		m[n] = "is a daemon that starts as root (privileged ports, privilege drop or system access)"
+	}
+	return m
+}()
+
+// interpreters are commands that, alone, make an image a toolbox or base
+// image rather than an app.
+var interpreters = map[string]bool{
+	"sh": true, "bash": true, "ash": true, "zsh": true, "python": true, "python3": true, "python2": true,
+	"node": true, "php": true, "irb": true, "ruby": true, "jshell": true, "ghci": true, "iex": true,
+	"erl": true, "julia": true, "R": true, "perl": true, "pwsh": true, "powershell": true, "lua": true, "tclsh": true,
 }
 
 func hasPrefixArg(cmd shell.Command, p string) bool {
@@ -619,7 +749,8 @@ func systemPath(p string) bool {
 		"/bin", "/sbin", "/lib", "/lib64", "/boot", "/dev", "/proc", "/sys":
 		return true
 	}
-	for _, prefix := range []string{"/sys/", "/proc/", "/dev/", "/run/lock", "/run/systemd"} {
+	for _, prefix := range []string{"/sys/", "/proc/", "/dev/", "/run/lock", "/run/systemd", "/root/",
+		"/var/lib/docker", "/var/lib/containerd", "/var/lib/kubelet", "/var/lib/containers"} {
 		if strings.HasPrefix(p, prefix) {
 			return true
 		}

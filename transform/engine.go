@@ -168,6 +168,9 @@ func Collect(doc *Document, opts Options) []Finding {
 			switch {
 			case f.Applicability == DisplayOnly:
 				f.Reason = "no automatic fix"
+			case doc.Generated():
+				f.Applicability = DisplayOnly
+				f.Reason = "generated file (its header says DO NOT EDIT): change its generator"
 			case opts.Offline && fix.Needs&NeedsNetwork != 0:
 				f.Reason = "needs the network (--offline)"
 			case f.Applicability == Unsafe && !opts.Unsafe && !opts.Explicit[fix.Name]:

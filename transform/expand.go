@@ -33,13 +33,24 @@ func (d *Document) Expand(word string, env Env) (string, bool) {
 	return res.Result, len(res.Unmatched) == 0
 }
 
-// MetaEnv is the defaults of the ARGs declared before the first FROM: what a
-// FROM line can use. The map is shared: do not modify it.
+// platformArgs are the ARGs buildkit defines for every build, here with the
+// values of a linux/amd64 build.
+var platformArgs = Env{
+	"BUILDPLATFORM": "linux/amd64", "BUILDOS": "linux", "BUILDARCH": "amd64", "BUILDVARIANT": "",
+	"TARGETPLATFORM": "linux/amd64", "TARGETOS": "linux", "TARGETARCH": "amd64", "TARGETVARIANT": "",
+}
+
+// MetaEnv is what a FROM line can use: buildkit's platform ARGs (as for a
+// linux/amd64 build) and the defaults of the ARGs declared before the first
+// FROM. The map is shared: do not modify it.
 func (d *Document) MetaEnv() Env {
 	if d.metaEnv != nil {
 		return d.metaEnv
 	}
 	env := Env{}
+	for k, v := range platformArgs {
+		env[k] = v
+	}
 	for _, a := range d.ParsedMetaArgs {
 		for _, kv := range a.Args {
 			if kv.Value != nil {

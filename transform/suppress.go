@@ -13,7 +13,8 @@ import (
 //
 // NAME is a fix name, an equivalent ID (DL3002, DS002, …) or ALL.
 type suppressions struct {
-	file []string
+	file      []string
+	generated bool // the header says DO NOT EDIT
 	// byLine maps an instruction's start line to the names ignored there.
 	byLine map[int][]string
 }
@@ -47,6 +48,9 @@ func (d *Document) suppressions() *suppressions {
 				text, ok := commentText(d.Line(l))
 				if !ok {
 					continue
+				}
+				if strings.Contains(strings.ToUpper(text), "DO NOT EDIT") {
+					s.generated = true
 				}
 				if v, ok := pragma(text, "harden:ignore-file="); ok {
 					s.file = append(s.file, v...)
@@ -98,6 +102,11 @@ func pragma(text, prefix string) ([]string, bool) {
 	}
 	return names, len(names) > 0
 }
+
+// Generated reports whether the comments before the first instruction say
+// the file is generated ("DO NOT EDIT"): edits belong in its generator, so
+// findings are reported but not applied.
+func (d *Document) Generated() bool { return d.suppressions().generated }
 
 // Suppressed reports whether a finding of fix at line is switched off by a
 // suppression comment: file-wide, above the instruction at line, or above

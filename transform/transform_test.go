@@ -336,6 +336,22 @@ func TestEngineStopsAFixThatNeverSettles(t *testing.T) {
 	}
 }
 
+func TestEngineLeavesGeneratedFilesAlone(t *testing.T) {
+	src := "# NOTE: THIS DOCKERFILE IS GENERATED VIA \"update.sh\"\n#\n# PLEASE DO NOT EDIT IT DIRECTLY.\nFROM a\nRUN x\n"
+	res, err := Run("Dockerfile", []byte(src), Options{Fixes: []*Fix{appendUser}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Changed() || len(res.Remaining) != 1 || !strings.Contains(res.Remaining[0].Reason, "generated") {
+		t.Fatalf("changed=%v remaining=%v", res.Changed(), res.Remaining)
+	}
+	// the words in a later comment do not count
+	res, _ = Run("Dockerfile", []byte("FROM a\n# do not edit the next line\nRUN x\n"), Options{Fixes: []*Fix{appendUser}})
+	if !res.Changed() {
+		t.Fatal("a comment after the first instruction is not a header")
+	}
+}
+
 func TestEngineDropsInvalidEdits(t *testing.T) {
 	bad := &Fix{Name: "bad", Applicability: Safe, Check: func(p *Pass) {
 		p.Report(1, "out of range", Edit{0, 1000, ""})

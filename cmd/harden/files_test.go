@@ -25,7 +25,7 @@ func TestDiscoveryPatterns(t *testing.T) {
 		"Containerfile.dev",
 		"sub/Dockerfile",
 		"sub/deeper/still/Containerfile",
-		".devcontainer/Dockerfile",      // hidden directories other than .git are searched
+		".docker/Dockerfile",            // hidden directories other than .git are searched
 		"Dockerfile.dir/app.Dockerfile", // a directory named like a Dockerfile is searched
 	}
 	notFound := []string{

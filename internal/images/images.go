@@ -106,6 +106,9 @@ func (r Ref) Name() string {
 	return r.Registry + "/" + r.Repo
 }
 
+// DevContainerUser is the user dev container images ship (vscode, 1000).
+var DevContainerUser = &User{"vscode", 1000, 1000}
+
 // rule is one line of the knowledge table. Name is a path.Match pattern
 // over Ref.Name(); When, if set, narrows the match by tag.
 type rule struct {
@@ -117,7 +120,7 @@ type rule struct {
 var (
 	nodeUser       = &User{"node", 1000, 1000}
 	nonrootUser    = &User{"nonroot", 65532, 65532}
-	vscodeUser     = &User{"vscode", 1000, 1000}
+	vscodeUser     = DevContainerUser
 	dotnetAppUser  = &User{"app", 1654, 1654}
 	redHatAppUser  = &User{"default", 1001, 0}
 	useradd        = Info{Family: Useradd, Shell: true, Known: true}
@@ -197,9 +200,13 @@ var rules = func() []rule {
 		{Name: "registry.access.redhat.com/ubi*/ubi-init", Info: useradd},
 		{Name: "registry.access.redhat.com/ubi*-init", Info: useradd},
 		{Name: "registry.access.redhat.com/ubi*/*", Info: Info{Family: Useradd, Shell: true, Ships: redHatAppUser, NonRoot: true, Known: true}},
-		// Amazon Linux 2 and 2023 container images do not include shadow-utils.
+		// Amazon Linux 2 and 2023, CBL-Mariner/Azure Linux and Photon
+		// container images do not include shadow-utils.
 		{Name: "amazonlinux", Info: shadowUtils},
 		{Name: "public.ecr.aws/amazonlinux/amazonlinux", Info: shadowUtils},
+		{Name: "mcr.microsoft.com/cbl-mariner/*", Info: shadowUtils},
+		{Name: "mcr.microsoft.com/azurelinux/*", Info: shadowUtils},
+		{Name: "photon", Info: shadowUtils},
 		// Official images whose own entrypoint or server must start as root.
 		{Name: "postgres", Info: startsAsRoot(gosu)},
 		{Name: "mysql", Info: startsAsRoot(gosu)},
@@ -285,7 +292,11 @@ func Lookup(ref string) Info {
 		if rl.When != nil && !rl.When(r.Tag) {
 			continue
 		}
-		return rl.Info
+		info := rl.Info
+		if info.Family == Useradd && alpineTag(r.Tag) {
+			info.Family = BusyBox // the -alpine variant of an image
+		}
+		return info
 	}
 	if tagHas(debianTagWords...)(r.Tag) {
 		return useradd

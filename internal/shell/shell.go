@@ -132,7 +132,7 @@ func unwrap(words []Word) []Command {
 				rest = rest[1:]
 			}
 			words = rest
-		case "exec", "command", "nohup", "busybox", "time", "nice", "stdbuf", "xargs":
+		case "exec", "command", "nohup", "busybox", "time", "nice", "stdbuf", "xargs", "tini", "tini-static", "dumb-init":
 			words = skipOptions(rest, nil)
 		case "sh", "bash", "ash", "dash", "zsh":
 			if script, ok := dashC(rest); ok {
