@@ -124,6 +124,9 @@ var privilegeDroppers = map[string]bool{
 func checkNonRootUser(pass *transform.Pass) {
 	d := pass.Doc
 	final := d.FinalStage()
+	if final == nil {
+		return // only ARGs: nothing is built
+	}
 	st := analyzeStage(d, final)
 	if st.user != nil {
 		if !st.userRoot {
