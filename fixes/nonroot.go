@@ -53,16 +53,19 @@ CMD ["app"]
     - Windows bases or a PowerShell SHELL: USER ContainerUser;
     - when the stage already creates a user (useradd/adduser in a RUN) but never
       switches to it: USER with that user's uid:gid (or its name when the uid is
-      not given), and no new user.
+      not given), and no new user;
+    - when the stage gives its files to one user (COPY --chown, RUN chown):
+      that user, and directories it already chowned are left alone.
   The base is read from the FROM line, following earlier stages and ARG
   defaults, and from the package managers the stage runs (apt-get, dnf, apk…).
   The new lines go after the stage's last RUN, COPY, ADD, WORKDIR or USER, so
   trailing CMD, ENTRYPOINT, EXPOSE, HEALTHCHECK and LABEL lines stay last.
   Directories named by VOLUME are created and chowned to the new user in the
   same RUN, so the process can write its data there; when the VOLUME comes
-  earlier in the stage, that RUN goes just before it (buildah and the legacy
-  builder discard later changes to a volume). Under a non-POSIX SHELL (e.g.
-  PowerShell on Linux) the RUN uses exec form through /bin/sh.
+  earlier (in the stage or in a stage it is built FROM), that RUN goes just
+  before it (buildah and the legacy builder discard later changes to a
+  volume). Under a non-POSIX SHELL (e.g. PowerShell on Linux) the RUN uses
+  exec form through /bin/sh.
 
 Why
   A process running as root in a container is root on the host's kernel: one
@@ -77,6 +80,8 @@ What can break
     root, read-only to the app (that is the point). An app that writes to its
     working directory or to copied files needs a chown, or a VOLUME, or a
     writable mount.
+  - Data written by the old root container: an existing named volume or a
+    bind-mounted host directory keeps its root-owned files; chown them once.
   Opt out with "# harden:ignore=non-root-user" (or "# hadolint ignore=DL3002")
   on the line above the final FROM or USER root, or --ignore non-root-user.
 
@@ -84,19 +89,25 @@ What it will not do
   It reports, without an edit, when a USER would break the image or the
   images built from it:
   - the entrypoint drops privileges itself (gosu, su-exec, setpriv, chroot
-    --userspec, runuser), or the base must start as root and keeps its own
-    entrypoint (postgres, redis, mysql, mongo, nginx, httpd, php-fpm/apache,
-    IIS, docker:dind);
+    --userspec, runuser), or the base must start as root (postgres, redis,
+    mysql, mongo, nginx, httpd, php-fpm/apache, IIS, docker:dind);
   - the command is an init system or supervisor (systemd, supervisord,
     runit, s6) or a daemon that starts as root (sshd, nginx, httpd, named,
-    php-fpm, cron…);
+    php-fpm, cron…), anywhere in ENTRYPOINT and CMD; or a start script in a
+    stage that installs such a server package;
+  - its documented run command (a "docker run" line in a comment or a LABEL
+    RUN) uses --privileged, --cap-add or --device, which a non-root user
+    does not get;
   - the stage is a base or toolbox image: no CMD or ENTRYPOINT, a bare
     interpreter or shell as its command, or ONBUILD RUN triggers;
   - it defines a development environment (.devcontainer/, .gitpod.Dockerfile,
     dev container bases, a dev-envs stage), whose user its tooling chooses;
-  - it works in /root (WORKDIR or HOME), which a non-root user cannot reach;
-  - it creates several users and harden cannot tell which is the app's;
-  - its base image is a variable without a default.
+  - it uses /root (WORKDIR, HOME, files copied there, mounts documented
+    there), which a non-root user cannot reach;
+  - it names several users and harden cannot tell which is the app's;
+  - its base image is a variable without a default and nothing in the stage
+    tells its family, or an unknown image whose /home/USER the stage works
+    in (the base likely ships that user).
   It does not touch stages other than the final one (a build that deploys
   another --target is not covered), stages that only export files (FROM
   scratch without CMD or ENTRYPOINT) or bootc host images, and it does not
@@ -165,10 +176,10 @@ func checkNonRootUser(pass *transform.Pass) {
 	switch {
 	case plan.run == "":
 		edits = append(edits, d.InsertAfter(anchor, d.Lines(userLine)))
-	case plan.chowns && st.volumeBefore(final, anchor, plan.after) != nil:
+	case plan.chowns && st.volumeBefore(anchor, plan.after) != nil:
 		// A RUN after VOLUME cannot change the volume's directory under
 		// buildah or the legacy builder: create and chown it before.
-		v := st.volumeBefore(final, anchor, plan.after)
+		v := st.volumeBefore(anchor, plan.after)
 		edits = append(edits,
 			d.InsertBeforeComments(v, d.Lines(st.runLine(plan.run))),
 			d.InsertAfter(anchor, d.Lines(userLine)))
@@ -209,10 +220,17 @@ type stageFacts struct {
 	rootHome        string   // WORKDIR or HOME under /root, or ""
 	baseExpr        string   // the FROM image as written
 	baseResolved    bool     // its variables all had defaults
-	foreignShell    bool     // the stage\'s SHELL is not a POSIX shell
+	foreignShell    bool     // the stage's SHELL is not a POSIX shell
 	onbuildRun      *parser.Node
 	created         *createdUser // last non-root user a RUN creates
 	mentions        map[string]bool
+	owners          []ownerUse             // users files are chowned to (COPY --chown, RUN chown)
+	chowned         []string               // paths RUN chown changes
+	workdir         string                 // the final WORKDIR
+	documented      string                 // a privilege flag of a documented docker run line
+	serverPkg       string                 // a server package a RUN installs
+	pmFamilies      map[images.Family]bool // families of the package managers RUNs use
+	scriptDrops     string                 // a privilege-dropping tool in a script the Dockerfile writes
 }
 
 type createdUser struct {
@@ -232,6 +250,9 @@ func analyzeStage(d *transform.Document, final *transform.Stage) *stageFacts {
 	st.base = images.Lookup(st.baseRef)
 	var workdir, home string
 	st.family, st.shell = st.base.Family, st.base.Shell
+	if platform, _ := d.Expand(root.Parsed.Platform, d.MetaEnv()); strings.HasPrefix(platform, "windows") {
+		st.family, st.shell = images.Windows, true
+	}
 
 	// Walk the chain from the base outwards so later instructions win.
 	for i := len(st.chain) - 1; i >= 0; i-- {
@@ -287,25 +308,127 @@ func analyzeStage(d *transform.Document, final *transform.Stage) *stageFacts {
 				if c.PrependShell && st.family != images.Windows {
 					st.shell = true
 				}
+			case *instructions.CopyCommand:
+				st.copied(c.SourcesAndDest, c.Chown, s, j)
+			case *instructions.AddCommand:
+				st.copied(c.SourcesAndDest, c.Chown, s, j)
 			}
 		}
 	}
 	for _, p := range []string{workdir, home} {
-		if p == "/root" || strings.HasPrefix(p, "/root/") {
+		if underRoot(p) {
 			st.rootHome = p
 			break
 		}
 	}
+	st.workdir = workdir
+	st.documented = st.documentedRunFlags()
 	return st
 }
 
+func underRoot(p string) bool { return p == "/root" || strings.HasPrefix(p, "/root/") }
+
+// copied records what a COPY or ADD tells: its owner, files under /root,
+// and privilege-dropping tools among its sources or heredoc contents.
+func (st *stageFacts) copied(sd instructions.SourcesAndDest, chown string, s *transform.Stage, j int) {
+	for _, src := range sd.SourcePaths {
+		st.mention(src)
+	}
+	for _, c := range sd.SourceContents {
+		st.mention(c.Data)
+		for tool := range privilegeDroppers {
+			if strings.Contains(c.Data, tool) {
+				st.scriptDrops = tool // a script written by the Dockerfile itself
+			}
+		}
+	}
+	st.mention(sd.DestPath)
+	dest, _ := st.d.Expand(sd.DestPath, st.d.StageEnv(s, j))
+	if underRoot(path.Clean(dest)) && st.rootHome == "" {
+		st.rootHome = dest
+	}
+	if chown != "" {
+		owner, _ := st.d.Expand(chown, st.d.StageEnv(s, j))
+		st.owner(owner, nil)
+	}
+}
+
+// owner records a user that files are chowned to ("user", "user:group",
+// "uid:gid"); root is ignored. paths are the chowned paths, if known.
+func (st *stageFacts) owner(spec string, paths []string) {
+	spec = strings.TrimSpace(spec)
+	if spec == "" || strings.ContainsAny(spec, "$ ") || images.IsRootUser(spec) {
+		return
+	}
+	user, group, ok := strings.Cut(spec, ":")
+	if !ok {
+		user, group, _ = strings.Cut(spec, ".") // chown's old user.group form
+	}
+	if user == "" {
+		return
+	}
+	st.owners = append(st.owners, ownerUse{user: user, group: group})
+	st.chowned = append(st.chowned, paths...)
+}
+
+// ownerUse is a user the Dockerfile chowns files to.
+type ownerUse struct{ user, group string }
+
+// documentedRunFlags finds `docker run` (or podman run) command lines in the
+// file's comments and LABELs that give the container privileges a non-root
+// user does not get, and returns the first such flag, or "".
+func (st *stageFacts) documentedRunFlags() string {
+	d := st.d
+	isLabel := map[int]bool{}
+	for _, n := range d.Instructions() {
+		if strings.EqualFold(n.Value, "label") {
+			for l := n.StartLine; l <= n.EndLine; l++ {
+				isLabel[l] = true
+			}
+		}
+	}
+	for l := 1; l <= d.LineCount(); l++ {
+		line := d.Line(l)
+		trimmed := strings.TrimLeft(line, " \t")
+		if !isLabel[l] && !strings.HasPrefix(trimmed, "#") {
+			continue
+		}
+		lower := strings.ToLower(line)
+		if !strings.Contains(lower, "docker run") && !strings.Contains(lower, "podman run") && !strings.Contains(lower, "${opt1}") {
+			continue
+		}
+		for _, f := range strings.Fields(line) {
+			f = strings.Trim(f, `"'\`)
+			for _, flag := range []string{"--privileged", "--cap-add", "--device"} {
+				if f == flag || strings.HasPrefix(f, flag+"=") {
+					return flag
+				}
+			}
+			if i := strings.Index(f, ":/root"); i > 0 && (strings.HasPrefix(f[i+1:], "/root/") || f[i+1:] == "/root") && st.rootHome == "" {
+				st.rootHome = f[i+1:]
+			}
+		}
+	}
+	return ""
+}
+
 // runKeywords are the words that make a RUN worth parsing for this fix.
-var runKeywords = []string{"useradd", "adduser", "groupadd", "addgroup", "gosu", "su-exec"}
+var runKeywords = append([]string{"useradd", "adduser", "groupadd", "addgroup", "gosu", "su-exec", "chown"}, serverPackages...)
+
+// serverPackages are packages whose daemon starts as root; a stage that
+// installs one and starts through an opaque script likely runs it.
+var serverPackages = []string{
+	"openssh-server", "httpd", "apache2", "nginx", "lighttpd", "slapd", "openldap-servers", "postfix",
+	"exim4", "sendmail", "dovecot", "supervisor", "runit", "bind9", "bind", "cups", "squid", "samba",
+	"vsftpd", "proftpd", "cron", "cronie", "rsyslog", "dnsmasq", "libvirt-daemon", "kea", "isc-dhcp-server",
+	"openvpn", "docker-ce", "docker.io", "containerd", "mariadb-server", "mysql-server", "postgresql-server",
+}
 
 // scanRuns reads the shell of the chain's RUNs (and COPY paths) for users
 // created, package managers used and privilege-dropping tools installed.
 func (st *stageFacts) scanRuns() {
 	groups := map[string]string{} // group name → gid
+	st.pmFamilies = map[images.Family]bool{}
 	needFamily := st.family == images.Unknown || (st.family == images.Minimal && !st.base.Known)
 	keywords := runKeywords
 	if pkg := st.base.ShadowPackage; pkg != "" && st.family == images.Useradd {
@@ -316,11 +439,6 @@ func (st *stageFacts) scanRuns() {
 		s := st.chain[i]
 		for j, c := range s.Parsed.Commands {
 			switch c := c.(type) {
-			case *instructions.CopyCommand:
-				for _, src := range c.SourcePaths {
-					st.mention(src)
-				}
-				st.mention(c.DestPath)
 			case *instructions.RunCommand:
 				if !needFamily && !containsAny(c.ShellDependantCmdLine, keywords) {
 					continue
@@ -337,6 +455,11 @@ func (st *stageFacts) scanRuns() {
 		} else if u.gid == "" {
 			u.gid = groups[u.name]
 		}
+	}
+	// RUNs that use both apt/dnf and apk (a base chosen by ARG): only a
+	// numeric user works on all of them.
+	if needFamily && st.pmFamilies[images.Useradd] && st.pmFamilies[images.BusyBox] {
+		st.family = images.Minimal
 	}
 }
 
@@ -371,9 +494,19 @@ func (st *stageFacts) learn(cmd shell.Command, s *transform.Stage, idx int, grou
 	for _, a := range cmd.Args {
 		st.mention(a.Value)
 	}
-	if st.family == images.Unknown || (st.family == images.Minimal && !st.base.Known) {
-		if f := images.FamilyOfPackageManager(cmd.Name); f != images.Unknown {
+	if f := images.FamilyOfPackageManager(cmd.Name); f != images.Unknown {
+		st.pmFamilies[f] = true
+		if st.family == images.Unknown || (st.family == images.Minimal && !st.base.Known) {
 			st.family = f
+		}
+	}
+	if st.serverPkg == "" {
+		for _, p := range pkgmgr.Installs(cmd) {
+			for _, server := range serverPackages {
+				if p == server || strings.HasPrefix(p, server+"-") && server == "libvirt-daemon" || strings.HasPrefix(p, server+"=") {
+					st.serverPkg = server
+				}
+			}
 		}
 	}
 	if pkg := st.base.ShadowPackage; pkg != "" && pkgmgr.InstallsPackage(cmd, pkg) {
@@ -390,6 +523,14 @@ func (st *stageFacts) learn(cmd shell.Command, s *transform.Stage, idx int, grou
 		return v
 	}
 	switch cmd.Name {
+	case "chown":
+		if pos := positionals(cmd, map[string]bool{"--from": true, "--reference": true}); len(pos) >= 2 {
+			var paths []string
+			for _, p := range pos[1:] {
+				paths = append(paths, value(p))
+			}
+			st.owner(value(pos[0]), paths)
+		}
 	case "groupadd", "addgroup":
 		if pos := positionals(cmd, groupOptsWithArg); len(pos) > 0 {
 			if g, ok := cmd.Option("-g", "--gid"); ok && isNumber(value(g)) {
@@ -517,20 +658,30 @@ func (st *stageFacts) keepRoot() string {
 	// An entrypoint script in an image that installs gosu or su-exec: the
 	// pattern of the official database images.
 	if st.entrypoint != nil {
-		for _, tool := range []string{"gosu", "su-exec"} {
-			if st.mentions[tool] {
+		for _, tool := range []string{"gosu", "su-exec", st.scriptDrops} {
+			if tool != "" && st.mentions[tool] {
 				return "its entrypoint drops privileges with " + tool
 			}
 		}
 	}
-	// (BusyBox's httpd applet is a plain server, not Apache.)
-	if len(entry) > 0 && !(entry[0].Name == "httpd" && st.family == images.BusyBox) {
-		if why := rootDaemons[entry[0].Name]; why != "" {
-			return "its command " + entry[0].Name + " " + why
+	for _, cmd := range entry {
+		for _, name := range daemonNames(cmd) {
+			if name == "httpd" && st.family == images.BusyBox {
+				continue // BusyBox's httpd applet is a plain server, not Apache
+			}
+			if why := rootDaemons[name]; why != "" {
+				return "its command " + name + " " + why
+			}
 		}
 	}
-	if st.base.StartsAsRoot != "" && !st.ownEntrypoint() {
+	if st.base.StartsAsRoot != "" {
 		return "base image " + st.baseRef + " must start as root: " + st.base.StartsAsRoot
+	}
+	if st.documented != "" {
+		return "its documented run command uses " + st.documented + ", which gives nothing to a non-root user"
+	}
+	if st.serverPkg != "" && len(entry) > 0 && opaqueScript(entry[0].Name) {
+		return "it installs " + st.serverPkg + " and starts through " + entry[0].Name + ", whose daemon likely starts as root"
 	}
 	if st.onbuildRun != nil {
 		return fmt.Sprintf("it has ONBUILD RUN triggers (line %d), which child builds would run as the new user", st.onbuildRun.StartLine)
@@ -541,19 +692,128 @@ func (st *stageFacts) keepRoot() string {
 	if st.entrypoint == nil && st.cmd == nil {
 		return "it sets no CMD or ENTRYPOINT: it is a base for other images (a USER would apply to their builds) or runs its base's command, whose needs are unknown"
 	}
-	if len(entry) == 1 && len(entry[0].Args) <= 1 && interpreters[entry[0].Name] && (len(entry[0].Args) == 0 || entry[0].Args[0].Value == "-a" || entry[0].Args[0].Value == "-i") {
-		return "its command is a bare " + entry[0].Name + ": it is a base image for others, whose builds would run as the new user"
+	if name := bareInterpreter(entry); name != "" {
+		return "its command is a bare " + name + ": it is a base image for others, whose builds would run as the new user"
 	}
 	if st.rootHome != "" {
-		return "it works in " + st.rootHome + ", which a non-root user cannot reach"
+		return "it uses " + st.rootHome + ", which a non-root user cannot reach"
 	}
-	if len(st.createdNames) > 1 {
-		return "it creates several users (" + strings.Join(st.createdNames, ", ") + "); switch to the right one with USER"
+	if users := st.runtimeUsers(); len(users) > 1 {
+		return "it names several users (" + strings.Join(users, ", ") + "); switch to the right one with USER"
 	}
-	if st.family == images.Unknown && !st.baseResolved {
-		return "its base image " + st.baseExpr + " is not known here"
+	if !st.base.Known {
+		if st.family == images.Unknown && !st.baseResolved {
+			return "its base image " + st.baseExpr + " is not known here"
+		}
+		if u := st.homeUser(); u != "" {
+			return "it works in /home/" + u + ", so its base image likely ships user " + u + "; switch to it with USER"
+		}
 	}
 	return ""
+}
+
+// daemonNames are the names of the program a command starts, as written
+// and without a version suffix (php-fpm8.2 → php-fpm), seeing through
+// `service X start`.
+func daemonNames(cmd shell.Command) []string {
+	name := cmd.Name
+	if (name == "service" || name == "rc-service") && len(cmd.Args) > 0 {
+		name = path.Base(cmd.Args[0].Value)
+	}
+	return []string{name, normalizeName(name)}
+}
+
+// normalizeName drops ".exe", "-preview" and a trailing version from a
+// program name, so versioned binaries match the tables.
+func normalizeName(name string) string {
+	name = strings.TrimSuffix(strings.TrimSuffix(name, ".exe"), ".EXE")
+	name = strings.TrimSuffix(name, "-preview")
+	trimmed := strings.TrimRight(name, "0123456789.")
+	if trimmed != "" && trimmed != name {
+		name = strings.TrimSuffix(trimmed, "-")
+	}
+	return name
+}
+
+// passThrough are entrypoints of official images that only prepare the
+// environment and run the CMD.
+var passThrough = map[string]bool{
+	"docker-entrypoint.sh": true, "docker-entrypoint": true, "docker-php-entrypoint": true,
+}
+
+// bareInterpreter returns the interpreter or shell the container starts with
+// no program to run (after pass-through entrypoints), or "".
+func bareInterpreter(entry []shell.Command) string {
+	for len(entry) > 1 && passThrough[entry[0].Name] {
+		entry = entry[1:]
+	}
+	if len(entry) != 1 || len(entry[0].Args) > 1 {
+		return ""
+	}
+	name := entry[0].Name
+	if !interpreters[name] {
+		if name = normalizeName(name); !interpreters[name] {
+			return ""
+		}
+	}
+	if len(entry[0].Args) == 1 {
+		if a := entry[0].Args[0].Value; a != "-a" && a != "-i" && a != "-l" {
+			return ""
+		}
+	}
+	return name
+}
+
+// opaqueScript reports whether a program looks like a start script whose
+// content harden cannot see.
+func opaqueScript(name string) bool {
+	lower := strings.ToLower(name)
+	return strings.HasSuffix(lower, ".sh") || strings.Contains(lower, "start") ||
+		strings.Contains(lower, "entrypoint") || strings.HasPrefix(lower, "run")
+}
+
+// runtimeUsers lists the distinct non-root users the Dockerfile creates or
+// chowns files to.
+func (st *stageFacts) runtimeUsers() []string {
+	var users []string
+	add := func(u string) {
+		if !slices.Contains(users, u) {
+			users = append(users, u)
+		}
+	}
+	for _, n := range st.createdNames {
+		add(n)
+	}
+	for _, o := range st.owners {
+		if u := st.created; u != nil && (o.user == u.name || o.user == u.uid) {
+			continue
+		}
+		if sh := st.base.Ships; sh != nil && (o.user == sh.Name || o.user == strconv.Itoa(sh.UID)) {
+			add(sh.Name)
+			continue
+		}
+		add(o.user)
+	}
+	return users
+}
+
+// homeUser returns X when the final WORKDIR is /home/X and the Dockerfile
+// does not create X itself.
+func (st *stageFacts) homeUser() string {
+	rest, ok := strings.CutPrefix(st.workdir, "/home/")
+	if !ok || rest == "" {
+		return ""
+	}
+	u, _, _ := strings.Cut(rest, "/")
+	if slices.Contains(st.createdNames, u) {
+		return ""
+	}
+	for _, o := range st.owners {
+		if o.user == u {
+			return ""
+		}
+	}
+	return u
 }
 
 // entryCommands returns the commands the container starts with: the
@@ -566,16 +826,6 @@ func (st *stageFacts) entryCommands() []shell.Command {
 		}
 	}
 	return out
-}
-
-// ownEntrypoint reports whether the Dockerfile replaces its base image's
-// entrypoint (re-declaring the official docker-entrypoint.sh does not).
-func (st *stageFacts) ownEntrypoint() bool {
-	if st.entrypoint == nil {
-		return false
-	}
-	cmds := shell.RunCommands(*st.entrypoint)
-	return len(cmds) > 0 && cmds[0].Name != "docker-entrypoint.sh"
 }
 
 // devContainer explains why the Dockerfile defines a development
@@ -602,13 +852,14 @@ func (st *stageFacts) devContainer() string {
 // themselves.
 var rootDaemons = func() map[string]string {
 	m := map[string]string{}
-	for _, n := range []string{"init", "systemd", "supervisord", "runsvdir", "my_init", "s6-svscan"} {
+	for _, n := range []string{"init", "systemd", "supervisord", "runsvdir", "runit", "runit-init", "runsv", "my_init", "s6-svscan"} {
 		m[n] = "is an init system or supervisor, which must start as root"
 	}
 	for _, n := range []string{"sshd", "httpd", "apache2", "apache2ctl", "apachectl", "apache2-foreground", "httpd-foreground",
 		"nginx", "lighttpd", "named", "dhcpd", "cupsd", "squid", "postfix", "slapd", "openvpn", "crond", "cron",
 		"rsyslogd", "dockerd", "containerd", "kubelet", "kube-proxy", "php-fpm", "dnsmasq", "vsftpd", "proftpd",
-		"smbd", "nmbd", "exim", "dovecot", "mysqld_safe", "sendmail", "xinetd", "inetd", "ntpd", "chronyd"} {
+		"smbd", "nmbd", "exim", "dovecot", "mysqld_safe", "sendmail", "xinetd", "inetd", "ntpd", "chronyd",
+		"buildkitd", "libvirtd", "kea-dhcp", "ServiceMonitor", "apache2-foreground"} {
 		m[n] = "is a daemon that starts as root (privileged ports, privilege drop or system access)"
 	}
 	return m
@@ -653,18 +904,22 @@ func (st *stageFacts) runLine(script string) string {
 	return kw + " " + strings.ReplaceAll(strings.TrimSpace(b.String()), `","`, `", "`)
 }
 
-// volumeBefore returns the final stage's first VOLUME that comes before
-// anchor (and after the instruction the RUN must follow), or nil.
-func (st *stageFacts) volumeBefore(final *transform.Stage, anchor, after *parser.Node) *parser.Node {
-	for _, n := range final.Nodes {
-		if n.StartLine > anchor.StartLine {
-			return nil
-		}
-		if strings.EqualFold(n.Value, "volume") {
-			if after != nil && n.StartLine < after.StartLine {
+// volumeBefore returns the first VOLUME of the final stage's chain that
+// comes before anchor (and after the instruction the RUN must follow), or
+// nil. VOLUMEs of earlier stages in the chain count: a RUN in the final
+// stage cannot change them either.
+func (st *stageFacts) volumeBefore(anchor, after *parser.Node) *parser.Node {
+	for i := len(st.chain) - 1; i >= 0; i-- {
+		for _, n := range st.chain[i].Nodes {
+			if n.StartLine > anchor.StartLine {
 				return nil
 			}
-			return n
+			if strings.EqualFold(n.Value, "volume") {
+				if after != nil && n.StartLine < after.StartLine {
+					return nil
+				}
+				return n
+			}
 		}
 	}
 	return nil
@@ -703,6 +958,16 @@ func (st *stageFacts) plan() userPlan {
 		return userPlan{run: chown(user), chowns: chowns, after: u.node, user: user,
 			message: fmt.Sprintf("Switch to user %s, created at line %d, with USER %s", u.name, u.node.StartLine, user)}
 	}
+	if users := st.runtimeUsers(); len(users) == 1 && (st.base.Ships == nil || users[0] != st.base.Ships.Name) {
+		// the one user the Dockerfile chowns files to
+		o := st.owners[0]
+		user := o.user
+		if isNumber(o.user) && isNumber(o.group) {
+			user += ":" + o.group
+		}
+		return userPlan{run: chown(user), chowns: chowns, user: user,
+			message: fmt.Sprintf("Switch to user %s, which the Dockerfile gives its files to, with USER %s", o.user, user)}
+	}
 	if u := st.base.Ships; u != nil {
 		return userPlan{run: chown(u.IDs()), chowns: chowns, user: u.IDs(),
 			message: fmt.Sprintf("Switch to the base image's non-root user %s with USER %s", u.Name, u.IDs())}
@@ -733,12 +998,25 @@ func (st *stageFacts) volumeArgs() string {
 		if v == "" || !(strings.HasPrefix(v, "/") || strings.HasPrefix(v, "$")) {
 			continue
 		}
-		if systemPath(v) {
+		if systemPath(v) || st.alreadyChowned(v) {
 			continue
 		}
 		out = append(out, shellQuote(v))
 	}
 	return strings.Join(out, " ")
+}
+
+// alreadyChowned reports whether a RUN chown of the Dockerfile already gives
+// the VOLUME directory (or a directory above it) an owner.
+func (st *stageFacts) alreadyChowned(v string) bool {
+	v = path.Clean(v)
+	for _, p := range st.chowned {
+		p = path.Clean(p)
+		if v == p || strings.HasPrefix(v, p+"/") {
+			return true
+		}
+	}
+	return false
 }
 
 // systemPath reports whether a VOLUME path is a directory of the system

@@ -156,7 +156,7 @@ var useraddImages = []string{
 	"debian", "ubuntu", "centos", "fedora", "rockylinux", "almalinux", "oraclelinux",
 	"archlinux", "opensuse/leap", "opensuse/tumbleweed", "kalilinux/*",
 	"buildpack-deps", "python", "golang", "ruby", "php", "perl", "rust", "gcc", "openjdk",
-	"eclipse-temurin", "ibm-semeru-runtimes", "amazoncorretto", "sapmachine", "maven",
+	"eclipse-temurin", "ibm-semeru-runtimes", "sapmachine", "maven",
 	"gradle", "elixir", "erlang", "haskell", "clojure", "julia", "swift", "r-base",
 	"rocker/*", "tomcat", "jetty", "ros", "bitnami/minideb", "brimstone/ubuntu",
 	"quay.io/centos/centos", "registry.fedoraproject.org/fedora", "mcr.microsoft.com/powershell",
@@ -169,6 +169,7 @@ var rules = func() []rule {
 	const bootc = "bootc images boot a host; the container USER is not used"
 	const gosu = "its entrypoint starts as root and drops privileges itself (gosu/su-exec)"
 	const master = "its server starts as root to bind its port and drops privileges to a worker user itself"
+	const iis = "IIS's ServiceMonitor controls the w3svc service, which needs ContainerAdministrator"
 	rs := []rule{
 		{Name: "scratch", Info: minimal},
 		// Host images built as containers: a USER does not apply to them.
@@ -177,7 +178,10 @@ var rules = func() []rule {
 		{Name: "registry.redhat.io/rhel*/rhel-bootc", Info: Info{Exempt: bootc, Known: true}},
 		// Windows. Nano Server runs as ContainerUser by default; Server Core as
 		// ContainerAdministrator. IIS's ServiceMonitor must run as administrator.
-		{Name: "mcr.microsoft.com/windows/servercore/iis", Info: Info{Family: Windows, Shell: true, StartsAsRoot: "IIS's ServiceMonitor controls the w3svc service, which needs ContainerAdministrator", Known: true}},
+		{Name: "mcr.microsoft.com/windows/servercore/iis", Info: Info{Family: Windows, Shell: true, StartsAsRoot: iis, Known: true}},
+		// .NET Framework images are Windows Server Core; their ASP.NET ones run IIS.
+		{Name: "mcr.microsoft.com/dotnet/framework/aspnet", Info: Info{Family: Windows, Shell: true, StartsAsRoot: iis, Known: true}},
+		{Name: "mcr.microsoft.com/dotnet/framework/*", Info: windowsRoot},
 		{Name: "mcr.microsoft.com/windows/nanoserver", Info: windowsNonRoot},
 		{Name: "*", When: tagHas("nanoserver"), Info: windowsNonRoot},
 		{Name: "mcr.microsoft.com/windows*", Info: windowsRoot},
@@ -192,14 +196,20 @@ var rules = func() []rule {
 		{Name: "cgr.dev/*", Info: Info{Family: Minimal, Ships: nonrootUser, NonRoot: true, Known: true}},
 		// Red Hat's minimal images have no useradd unless shadow-utils is
 		// installed; ubi-micro has no package manager; the language images run as 1001.
-		{Name: "registry.access.redhat.com/ubi*-micro", Info: minimal},
-		{Name: "registry.access.redhat.com/ubi*/ubi-micro", Info: minimal},
-		{Name: "registry.access.redhat.com/ubi*-minimal", Info: shadowUtils},
-		{Name: "registry.access.redhat.com/ubi*/ubi-minimal", Info: shadowUtils},
-		{Name: "registry.access.redhat.com/ubi*/ubi", Info: useradd},
-		{Name: "registry.access.redhat.com/ubi*/ubi-init", Info: useradd},
-		{Name: "registry.access.redhat.com/ubi*-init", Info: useradd},
-		{Name: "registry.access.redhat.com/ubi*/*", Info: Info{Family: Useradd, Shell: true, Ships: redHatAppUser, NonRoot: true, Known: true}},
+	}
+	for _, reg := range []string{"registry.access.redhat.com", "registry.redhat.io"} {
+		rs = append(rs,
+			rule{Name: reg + "/ubi*-micro", Info: minimal},
+			rule{Name: reg + "/ubi*/ubi-micro", Info: minimal},
+			rule{Name: reg + "/ubi*-minimal", Info: shadowUtils},
+			rule{Name: reg + "/ubi*/ubi-minimal", Info: shadowUtils},
+			rule{Name: reg + "/ubi*/ubi", Info: useradd},
+			rule{Name: reg + "/ubi*/ubi-init", Info: useradd},
+			rule{Name: reg + "/ubi*-init", Info: useradd},
+			rule{Name: reg + "/ubi*/*", Info: Info{Family: Useradd, Shell: true, Ships: redHatAppUser, NonRoot: true, Known: true}},
+		)
+	}
+	rs = append(rs, []rule{
 		// Amazon Linux 2 and 2023, CBL-Mariner/Azure Linux and Photon
 		// container images do not include shadow-utils.
 		{Name: "amazonlinux", Info: shadowUtils},
@@ -207,6 +217,8 @@ var rules = func() []rule {
 		{Name: "mcr.microsoft.com/cbl-mariner/*", Info: shadowUtils},
 		{Name: "mcr.microsoft.com/azurelinux/*", Info: shadowUtils},
 		{Name: "photon", Info: shadowUtils},
+		{Name: "amazoncorretto", Info: shadowUtils},
+		{Name: "public.ecr.aws/amazoncorretto/*", Info: shadowUtils},
 		// Official images whose own entrypoint or server must start as root.
 		{Name: "postgres", Info: startsAsRoot(gosu)},
 		{Name: "mysql", Info: startsAsRoot(gosu)},
@@ -238,7 +250,7 @@ var rules = func() []rule {
 		{Name: "alpine", Info: busybox},
 		{Name: "busybox", Info: busybox},
 		{Name: "*", When: alpineTag, Info: busybox},
-	}
+	}...)
 	for _, name := range useraddImages {
 		rs = append(rs, rule{Name: name, Info: useradd})
 	}
@@ -295,6 +307,7 @@ func Lookup(ref string) Info {
 		info := rl.Info
 		if info.Family == Useradd && alpineTag(r.Tag) {
 			info.Family = BusyBox // the -alpine variant of an image
+			info.ShadowPackage = ""
 		}
 		return info
 	}
@@ -322,5 +335,8 @@ func FamilyOfPackageManager(cmd string) Family {
 // Windows, ContainerAdministrator is the root equivalent.
 func IsRootUser(v string) bool {
 	u, _, _ := strings.Cut(strings.TrimSpace(v), ":")
-	return u == "root" || u == "0" || strings.EqualFold(u, "ContainerAdministrator")
+	if n, err := strconv.Atoi(u); err == nil {
+		return n == 0 // "00" is uid 0 too
+	}
+	return u == "root" || strings.EqualFold(u, "ContainerAdministrator")
 }

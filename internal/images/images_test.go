@@ -56,14 +56,18 @@ func TestLookup(t *testing.T) {
 		"mcr.microsoft.com/dotnet/framework/runtime:4.8.1-windowsservercore-ltsc2022": {family: Windows},
 		"mcr.microsoft.com/powershell:lts-nanoserver-1809":                            {family: Windows, nonRoot: true},
 		"mcr.microsoft.com/windows/servercore/iis":                                    {family: Windows, root: true},
-		"postgres:16":       {family: Useradd, root: true},
-		"nginx:1.27-alpine": {family: BusyBox, root: true},
-		"php:8.3-cli":       {family: Useradd},
-		"php:8.3-fpm":       {family: Useradd, root: true},
-		"quay.io/centos-bootc/centos-bootc:stream9":              {exempt: true},
-		"mcr.microsoft.com/vscode/devcontainers/base:0-bullseye": {family: Useradd, ships: 1000},
-		"ghcr.io/acme/tool:1.0-bookworm":                         {family: Useradd},
-		"ghcr.io/acme/tool:1.0":                                  {family: Unknown},
+		"mcr.microsoft.com/dotnet/framework/runtime:4.8":                              {family: Windows},
+		"mcr.microsoft.com/dotnet/framework/aspnet:4.8-windowsservercore-ltsc2022":    {family: Windows, root: true},
+		"registry.redhat.io/ubi9/nodejs-18":                                           {family: Useradd, ships: 1001, nonRoot: true},
+		"amazoncorretto:17-alpine":                                                    {family: BusyBox},
+		"postgres:16":                                                                 {family: Useradd, root: true},
+		"nginx:1.27-alpine":                                                           {family: BusyBox, root: true},
+		"php:8.3-cli":                                                                 {family: Useradd},
+		"php:8.3-fpm":                                                                 {family: Useradd, root: true},
+		"quay.io/centos-bootc/centos-bootc:stream9":                                   {exempt: true},
+		"mcr.microsoft.com/vscode/devcontainers/base:0-bullseye":                      {family: Useradd, ships: 1000},
+		"ghcr.io/acme/tool:1.0-bookworm":                                              {family: Useradd},
+		"ghcr.io/acme/tool:1.0":                                                       {family: Unknown},
 	} {
 		info := Lookup(ref)
 		ships := 0
@@ -74,6 +78,9 @@ func TestLookup(t *testing.T) {
 		if got != w {
 			t.Errorf("Lookup(%q) = %+v, want %+v", ref, got, w)
 		}
+	}
+	if Lookup("amazoncorretto:17").ShadowPackage != "shadow-utils" {
+		t.Error("Amazon Corretto is Amazon Linux")
 	}
 	if Lookup("amazonlinux:2023").ShadowPackage != "shadow-utils" {
 		t.Error("Amazon Linux needs shadow-utils for useradd")
@@ -104,7 +111,7 @@ func TestMatch(t *testing.T) {
 func TestIsRootUser(t *testing.T) {
 	for v, want := range map[string]bool{
 		"root": true, "0": true, "0:0": true, "root:root": true, "0:1000": true,
-		"ContainerAdministrator": true, "1000": false, "app": false, "1000:0": false, "rooter": false,
+		"ContainerAdministrator": true, "00": true, "0000:0": true, "1000": false, "app": false, "1000:0": false, "rooter": false,
 	} {
 		if IsRootUser(v) != want {
 			t.Errorf("IsRootUser(%q) = %v", v, !want)
