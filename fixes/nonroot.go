@@ -1,6 +1,7 @@
 package fixes
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"path"
@@ -254,13 +255,15 @@ func analyzeStage(d *transform.Document, final *transform.Stage) *stageFacts {
 		st.family, st.shell = images.Windows, true
 	}
 
-	// Walk the chain from the base outwards so later instructions win.
+	// Walk the chain from the base outwards so later instructions win; env
+	// holds the ARG and ENV values visible at each instruction.
+	env := transform.Env{}
 	for i := len(st.chain) - 1; i >= 0; i-- {
 		s := st.chain[i]
 		for j, c := range s.Parsed.Commands {
 			switch c := c.(type) {
 			case *instructions.UserCommand:
-				v, _ := d.Expand(c.User, d.StageEnv(s, j))
+				v, _ := d.Expand(c.User, env)
 				if strings.TrimSpace(v) == "" {
 					v = c.User // unresolvable: keep it as written
 				}
@@ -274,7 +277,7 @@ func analyzeStage(d *transform.Document, final *transform.Stage) *stageFacts {
 			case *instructions.VolumeCommand:
 				st.volumes = append(st.volumes, c.Volumes...)
 			case *instructions.WorkdirCommand:
-				v, _ := d.Expand(c.Path, d.StageEnv(s, j))
+				v, _ := d.Expand(c.Path, env)
 				if path.IsAbs(v) {
 					workdir = path.Clean(v)
 				} else {
@@ -283,7 +286,7 @@ func analyzeStage(d *transform.Document, final *transform.Stage) *stageFacts {
 			case *instructions.EnvCommand:
 				for _, kv := range c.Env {
 					if kv.Key == "HOME" {
-						home, _ = d.Expand(kv.Value, d.StageEnv(s, j))
+						home, _ = d.Expand(kv.Value, env)
 					}
 				}
 			case *instructions.ExposeCommand:
@@ -309,10 +312,11 @@ func analyzeStage(d *transform.Document, final *transform.Stage) *stageFacts {
 					st.shell = true
 				}
 			case *instructions.CopyCommand:
-				st.copied(c.SourcesAndDest, c.Chown, s, j)
+				st.copied(c.SourcesAndDest, c.Chown, env)
 			case *instructions.AddCommand:
-				st.copied(c.SourcesAndDest, c.Chown, s, j)
+				st.copied(c.SourcesAndDest, c.Chown, env)
 			}
+			d.ApplyEnv(env, c)
 		}
 	}
 	for _, p := range []string{workdir, home} {
@@ -330,7 +334,7 @@ func underRoot(p string) bool { return p == "/root" || strings.HasPrefix(p, "/ro
 
 // copied records what a COPY or ADD tells: its owner, files under /root,
 // and privilege-dropping tools among its sources or heredoc contents.
-func (st *stageFacts) copied(sd instructions.SourcesAndDest, chown string, s *transform.Stage, j int) {
+func (st *stageFacts) copied(sd instructions.SourcesAndDest, chown string, env transform.Env) {
 	for _, src := range sd.SourcePaths {
 		st.mention(src)
 	}
@@ -343,12 +347,12 @@ func (st *stageFacts) copied(sd instructions.SourcesAndDest, chown string, s *tr
 		}
 	}
 	st.mention(sd.DestPath)
-	dest, _ := st.d.Expand(sd.DestPath, st.d.StageEnv(s, j))
+	dest, _ := st.d.Expand(sd.DestPath, env)
 	if underRoot(path.Clean(dest)) && st.rootHome == "" {
 		st.rootHome = dest
 	}
 	if chown != "" {
-		owner, _ := st.d.Expand(chown, st.d.StageEnv(s, j))
+		owner, _ := st.d.Expand(chown, env)
 		st.owner(owner, nil)
 	}
 }
@@ -379,6 +383,10 @@ type ownerUse struct{ user, group string }
 // user does not get, and returns the first such flag, or "".
 func (st *stageFacts) documentedRunFlags() string {
 	d := st.d
+	lowerSrc := bytes.ToLower(d.Src)
+	if !bytes.Contains(lowerSrc, []byte("docker run")) && !bytes.Contains(lowerSrc, []byte("podman run")) && !bytes.Contains(lowerSrc, []byte("${opt1}")) {
+		return ""
+	}
 	isLabel := map[int]bool{}
 	for _, n := range d.Instructions() {
 		if strings.EqualFold(n.Value, "label") {
@@ -388,11 +396,10 @@ func (st *stageFacts) documentedRunFlags() string {
 		}
 	}
 	for l := 1; l <= d.LineCount(); l++ {
-		line := d.Line(l)
-		trimmed := strings.TrimLeft(line, " \t")
-		if !isLabel[l] && !strings.HasPrefix(trimmed, "#") {
+		if !isLabel[l] && !d.IsComment(l) {
 			continue
 		}
+		line := d.Line(l)
 		lower := strings.ToLower(line)
 		if !strings.Contains(lower, "docker run") && !strings.Contains(lower, "podman run") && !strings.Contains(lower, "${opt1}") {
 			continue

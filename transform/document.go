@@ -202,11 +202,23 @@ func (d *Document) LineEnd(line int) int {
 }
 
 // Line returns the text of a 1-based line without its line ending.
-func (d *Document) Line(line int) string {
+func (d *Document) Line(line int) string { return string(d.lineBytes(line)) }
+
+// lineBytes is Line without the copy.
+func (d *Document) lineBytes(line int) []byte {
 	s := d.Src[d.LineStart(line):d.LineEnd(line)]
 	s = bytes.TrimSuffix(s, []byte("\n"))
-	s = bytes.TrimSuffix(s, []byte("\r"))
-	return string(s)
+	return bytes.TrimSuffix(s, []byte("\r"))
+}
+
+// IsComment reports whether a line is a comment line (its first non-blank
+// character is '#'), without copying it.
+func (d *Document) IsComment(line int) bool {
+	b := bytes.TrimLeft(d.lineBytes(line), " \t")
+	if line == 1 {
+		b = bytes.TrimPrefix(b, []byte("\uFEFF"))
+	}
+	return len(b) > 0 && b[0] == '#'
 }
 
 // LineAt is the 1-based line holding byte offset off.
@@ -245,16 +257,16 @@ func (d *Document) endsWithEOL() bool {
 
 // keyword returns the instruction keyword exactly as written in the source.
 func (d *Document) keyword(n *parser.Node) string {
-	line := d.Line(n.StartLine)
+	line := d.lineBytes(n.StartLine)
 	if n.StartLine == 1 {
-		line = strings.TrimPrefix(line, "\uFEFF")
+		line = bytes.TrimPrefix(line, []byte("\uFEFF"))
 	}
-	line = strings.TrimLeft(line, " \t")
-	if i := strings.IndexAny(line, " \t"); i >= 0 {
+	line = bytes.TrimLeft(line, " \t")
+	if i := bytes.IndexAny(line, " \t"); i >= 0 {
 		line = line[:i]
 	}
-	if strings.EqualFold(line, n.Value) {
-		return line
+	if len(line) == len(n.Value) && strings.EqualFold(string(line), n.Value) {
+		return string(line)
 	}
 	return strings.ToUpper(n.Value)
 }
@@ -349,7 +361,7 @@ func (d *Document) InsertBeforeComments(n *parser.Node, lines string) Edit {
 	}
 	line := n.StartLine
 	for l := n.StartLine - 1; l > prevEnd; l-- {
-		if _, ok := commentText(d.Line(l)); !ok {
+		if !d.IsComment(l) {
 			break
 		}
 		line = l

@@ -1,6 +1,8 @@
 package transform
 
 import (
+	"strings"
+
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"github.com/moby/buildkit/frontend/dockerfile/shell"
 )
@@ -25,6 +27,9 @@ func (e Env) Keys() []string {
 // Unknown variables expand to "". ok is false when the word cannot be
 // expanded or uses a variable env does not define.
 func (d *Document) Expand(word string, env Env) (string, bool) {
+	if !strings.ContainsAny(word, "$\"'\\`") {
+		return word, true // nothing to substitute or unquote
+	}
 	lex := shell.NewLex(d.EscapeToken())
 	res, err := lex.ProcessWordWithMatches(word, env)
 	if err != nil {
@@ -99,27 +104,33 @@ func (d *Document) StageEnv(s *Stage, upto int) Env {
 	} else {
 		env = Env{}
 	}
-	meta := d.MetaEnv()
 	for _, c := range s.Parsed.Commands[:upto] {
-		switch c := c.(type) {
-		case *instructions.ArgCommand:
-			for _, kv := range c.Args {
-				switch {
-				case kv.Value != nil:
-					v, _ := d.Expand(*kv.Value, env)
-					env[kv.Key] = v
-				default:
-					if v, ok := meta[kv.Key]; ok {
-						env[kv.Key] = v
-					}
-				}
-			}
-		case *instructions.EnvCommand:
-			for _, kv := range c.Env {
-				v, _ := d.Expand(kv.Value, env)
-				env[kv.Key] = v
-			}
-		}
+		d.ApplyEnv(env, c)
 	}
 	return env
+}
+
+// ApplyEnv updates env with what an ARG or ENV instruction defines; other
+// instructions leave it alone. Walking a stage's commands in order with it
+// gives what StageEnv gives, without starting over for each instruction.
+func (d *Document) ApplyEnv(env Env, c instructions.Command) {
+	switch c := c.(type) {
+	case *instructions.ArgCommand:
+		for _, kv := range c.Args {
+			switch {
+			case kv.Value != nil:
+				v, _ := d.Expand(*kv.Value, env)
+				env[kv.Key] = v
+			default:
+				if v, ok := d.MetaEnv()[kv.Key]; ok {
+					env[kv.Key] = v
+				}
+			}
+		}
+	case *instructions.EnvCommand:
+		for _, kv := range c.Env {
+			v, _ := d.Expand(kv.Value, env)
+			env[kv.Key] = v
+		}
+	}
 }

@@ -29,10 +29,10 @@ func (d *Document) suppressions() *suppressions {
 		// contiguous comment lines directly above the instruction
 		var names []string
 		for l := n.StartLine - 1; l > prevEnd; l-- {
-			text, ok := commentText(d.Line(l))
-			if !ok {
+			if !d.IsComment(l) {
 				break
 			}
+			text, _ := commentText(d.Line(l))
 			if v, ok := pragma(text, "harden:ignore="); ok {
 				names = append(names, v...)
 			}
@@ -45,10 +45,10 @@ func (d *Document) suppressions() *suppressions {
 		}
 		if i == 0 {
 			for l := 1; l < n.StartLine; l++ {
-				text, ok := commentText(d.Line(l))
-				if !ok {
+				if !d.IsComment(l) {
 					continue
 				}
+				text, _ := commentText(d.Line(l))
 				if strings.Contains(strings.ToUpper(text), "DO NOT EDIT") {
 					s.generated = true
 				}
