@@ -341,14 +341,6 @@ func (d *Document) danglingContinuation(n *parser.Node) (int, bool) {
 	return 0, false
 }
 
-// InsertBefore returns an edit that inserts whole lines right before the first
-// line of instruction n, after any comment lines directly above it would be
-// detached; use it only where that is meant.
-func (d *Document) InsertBefore(n *parser.Node, lines string) Edit {
-	start := d.LineStart(n.StartLine)
-	return Edit{Start: start, End: start, New: lines}
-}
-
 // InsertBeforeComments returns an edit that inserts whole lines before
 // instruction n and the comment lines directly above it, so those comments
 // stay attached to n.

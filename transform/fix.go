@@ -102,9 +102,3 @@ type Pass struct {
 func (p *Pass) Report(line int, message string, edits ...Edit) {
 	p.findings = append(p.findings, Finding{Fix: p.Fix, Line: line, Message: message, Edits: edits})
 }
-
-// ReportFinding records a fully built finding; Fix is filled in.
-func (p *Pass) ReportFinding(f Finding) {
-	f.Fix = p.Fix
-	p.findings = append(p.findings, f)
-}
