@@ -173,16 +173,19 @@ func checkNonRootUser(pass *transform.Pass) {
 		}
 	}
 	userLine := d.Keyword("USER") + " " + plan.user
+	var volume *parser.Node
+	if plan.chowns {
+		volume = st.volumeBefore(anchor, plan.after)
+	}
 	var edits []transform.Edit
 	switch {
 	case plan.run == "":
 		edits = append(edits, d.InsertAfter(anchor, d.Lines(userLine)))
-	case plan.chowns && st.volumeBefore(anchor, plan.after) != nil:
+	case volume != nil:
 		// A RUN after VOLUME cannot change the volume's directory under
 		// buildah or the legacy builder: create and chown it before.
-		v := st.volumeBefore(anchor, plan.after)
 		edits = append(edits,
-			d.InsertBeforeComments(v, d.Lines(st.runLine(plan.run))),
+			d.InsertBeforeComments(volume, d.Lines(st.runLine(plan.run))),
 			d.InsertAfter(anchor, d.Lines(userLine)))
 	default:
 		edits = append(edits, d.InsertAfter(anchor, d.Lines(st.runLine(plan.run), userLine)))
@@ -228,7 +231,6 @@ type stageFacts struct {
 	owners          []ownerUse             // users files are chowned to (COPY --chown, RUN chown)
 	chowned         []string               // paths RUN chown changes
 	workdir         string                 // the final WORKDIR
-	documented      string                 // a privilege flag of a documented docker run line
 	serverPkg       string                 // a server package a RUN installs
 	pmFamilies      map[images.Family]bool // families of the package managers RUNs use
 	scriptDrops     string                 // a privilege-dropping tool in a script the Dockerfile writes
@@ -297,7 +299,7 @@ func analyzeStage(d *transform.Document, final *transform.Stage) *stageFacts {
 					}
 				}
 			case *instructions.ShellCommand:
-				st.foreignShell = len(c.Shell) > 0 && !posixShells[path.Base(c.Shell[0])]
+				st.foreignShell = len(c.Shell) > 0 && !shell.IsPOSIX(path.Base(c.Shell[0]))
 				// A PowerShell or cmd SHELL means Windows unless the base is a
 				// known Linux image (PowerShell runs on Linux too).
 				if len(c.Shell) > 0 && isWindowsShell(c.Shell[0]) && (st.family == images.Unknown || st.family == images.Minimal && !st.base.Known) {
@@ -326,7 +328,6 @@ func analyzeStage(d *transform.Document, final *transform.Stage) *stageFacts {
 		}
 	}
 	st.workdir = workdir
-	st.documented = st.documentedRunFlags()
 	return st
 }
 
@@ -378,14 +379,16 @@ func (st *stageFacts) owner(spec string, paths []string) {
 // ownerUse is a user the Dockerfile chowns files to.
 type ownerUse struct{ user, group string }
 
-// documentedRunFlags finds `docker run` (or podman run) command lines in the
-// file's comments and LABELs that give the container privileges a non-root
-// user does not get, and returns the first such flag, or "".
-func (st *stageFacts) documentedRunFlags() string {
+// documentedRun reads the `docker run` (or podman run) command lines in the
+// file's comments and LABELs, the only word a Dockerfile has on how its
+// image is run. It returns the first flag that gives the container
+// privileges a non-root user does not get (--privileged, --cap-add,
+// --device), and the first volume mounted under /root.
+func (st *stageFacts) documentedRun() (flag, rootMount string) {
 	d := st.d
 	lowerSrc := bytes.ToLower(d.Src)
 	if !bytes.Contains(lowerSrc, []byte("docker run")) && !bytes.Contains(lowerSrc, []byte("podman run")) && !bytes.Contains(lowerSrc, []byte("${opt1}")) {
-		return ""
+		return "", ""
 	}
 	isLabel := map[int]bool{}
 	for _, n := range d.Instructions() {
@@ -406,30 +409,21 @@ func (st *stageFacts) documentedRunFlags() string {
 		}
 		for _, f := range strings.Fields(line) {
 			f = strings.Trim(f, `"'\`)
-			for _, flag := range []string{"--privileged", "--cap-add", "--device"} {
-				if f == flag || strings.HasPrefix(f, flag+"=") {
-					return flag
+			for _, fl := range []string{"--privileged", "--cap-add", "--device"} {
+				if flag == "" && (f == fl || strings.HasPrefix(f, fl+"=")) {
+					flag = fl
 				}
 			}
-			if i := strings.Index(f, ":/root"); i > 0 && (strings.HasPrefix(f[i+1:], "/root/") || f[i+1:] == "/root") && st.rootHome == "" {
-				st.rootHome = f[i+1:]
+			if i := strings.Index(f, ":/root"); rootMount == "" && i > 0 && underRoot(f[i+1:]) {
+				rootMount = f[i+1:]
 			}
 		}
 	}
-	return ""
+	return flag, rootMount
 }
 
 // runKeywords are the words that make a RUN worth parsing for this fix.
-var runKeywords = append([]string{"useradd", "adduser", "groupadd", "addgroup", "gosu", "su-exec", "chown"}, serverPackages...)
-
-// serverPackages are packages whose daemon starts as root; a stage that
-// installs one and starts through an opaque script likely runs it.
-var serverPackages = []string{
-	"openssh-server", "httpd", "apache2", "nginx", "lighttpd", "slapd", "openldap-servers", "postfix",
-	"exim4", "sendmail", "dovecot", "supervisor", "runit", "bind9", "bind", "cups", "squid", "samba",
-	"vsftpd", "proftpd", "cron", "cronie", "rsyslog", "dnsmasq", "libvirt-daemon", "kea", "isc-dhcp-server",
-	"openvpn", "docker-ce", "docker.io", "containerd", "mariadb-server", "mysql-server", "postgresql-server",
-}
+var runKeywords = append([]string{"useradd", "adduser", "groupadd", "addgroup", "gosu", "su-exec", "chown"}, pkgmgr.RootDaemonPackages()...)
 
 // scanRuns reads the shell of the chain's RUNs (and COPY paths) for users
 // created, package managers used and privilege-dropping tools installed.
@@ -501,20 +495,14 @@ func (st *stageFacts) learn(cmd shell.Command, s *transform.Stage, idx int, grou
 	for _, a := range cmd.Args {
 		st.mention(a.Value)
 	}
-	if f := images.FamilyOfPackageManager(cmd.Name); f != images.Unknown {
+	if f := pkgmgr.Family(cmd.Name); f != images.Unknown {
 		st.pmFamilies[f] = true
 		if st.family == images.Unknown || (st.family == images.Minimal && !st.base.Known) {
 			st.family = f
 		}
 	}
 	if st.serverPkg == "" {
-		for _, p := range pkgmgr.Installs(cmd) {
-			for _, server := range serverPackages {
-				if p == server || strings.HasPrefix(p, server+"-") && server == "libvirt-daemon" || strings.HasPrefix(p, server+"=") {
-					st.serverPkg = server
-				}
-			}
-		}
+		st.serverPkg = pkgmgr.RootDaemon(cmd)
 	}
 	if pkg := st.base.ShadowPackage; pkg != "" && pkgmgr.InstallsPackage(cmd, pkg) {
 		st.family = images.Useradd
@@ -637,8 +625,6 @@ func isNumber(s string) bool {
 	return err == nil && s != ""
 }
 
-var posixShells = map[string]bool{"sh": true, "bash": true, "ash": true, "dash": true, "zsh": true, "ksh": true, "mksh": true, "busybox": true}
-
 func isWindowsShell(s string) bool {
 	s = strings.ToLower(s)
 	for _, w := range []string{"powershell", "pwsh", "cmd"} {
@@ -684,8 +670,12 @@ func (st *stageFacts) keepRoot() string {
 	if st.base.StartsAsRoot != "" {
 		return "base image " + st.baseRef + " must start as root: " + st.base.StartsAsRoot
 	}
-	if st.documented != "" {
-		return "its documented run command uses " + st.documented + ", which gives nothing to a non-root user"
+	flag, rootMount := st.documentedRun()
+	if flag != "" {
+		return "its documented run command uses " + flag + ", which gives nothing to a non-root user"
+	}
+	if st.rootHome == "" {
+		st.rootHome = rootMount
 	}
 	if st.serverPkg != "" && len(entry) > 0 && opaqueScript(entry[0].Name) {
 		return "it installs " + st.serverPkg + " and starts through " + entry[0].Name + ", whose daemon likely starts as root"

@@ -317,20 +317,6 @@ func Lookup(ref string) Info {
 	return Info{}
 }
 
-// FamilyOfPackageManager maps a command run in a stage to the family of
-// the image it must be running on, or Unknown.
-func FamilyOfPackageManager(cmd string) Family {
-	switch cmd {
-	case "apt-get", "apt", "aptitude", "dpkg", "yum", "dnf", "zypper", "pacman", "rpm", "tdnf":
-		return Useradd
-	case "apk":
-		return BusyBox
-	case "microdnf":
-		return Minimal
-	}
-	return Unknown
-}
-
 // IsRootUser reports whether a USER value (user[:group]) names root. On
 // Windows, ContainerAdministrator is the root equivalent.
 func IsRootUser(v string) bool {

@@ -5,21 +5,41 @@ package pkgmgr
 import (
 	"strings"
 
+	"github.com/harden-dev/harden/internal/images"
 	"github.com/harden-dev/harden/internal/shell"
 )
 
-// installVerbs maps a package manager to the subcommands that install.
-var installVerbs = map[string][]string{
-	"apt-get":  {"install"},
-	"apt":      {"install"},
-	"aptitude": {"install"},
-	"apk":      {"add"},
-	"yum":      {"install"},
-	"dnf":      {"install"},
-	"microdnf": {"install"},
-	"tdnf":     {"install"},
-	"zypper":   {"install", "in"},
-	"pacman":   {"-S", "-Sy", "-Syu"},
+// manager is one package manager: the subcommands that install, and the
+// family of images it runs on (how users are created there).
+type manager struct {
+	install []string
+	family  images.Family
+}
+
+// managers is harden's one table of package managers.
+var managers = map[string]manager{
+	"apt-get":  {[]string{"install"}, images.Useradd},
+	"apt":      {[]string{"install"}, images.Useradd},
+	"aptitude": {[]string{"install"}, images.Useradd},
+	"dpkg":     {[]string{"-i", "--install"}, images.Useradd},
+	"yum":      {[]string{"install"}, images.Useradd},
+	"dnf":      {[]string{"install"}, images.Useradd},
+	"rpm":      {[]string{"-i", "-ivh", "-Uvh", "--install"}, images.Useradd},
+	"tdnf":     {[]string{"install"}, images.Useradd},
+	"zypper":   {[]string{"install", "in"}, images.Useradd},
+	"pacman":   {[]string{"-S", "-Sy", "-Syu"}, images.Useradd},
+	"apk":      {[]string{"add"}, images.BusyBox},
+	// microdnf runs on ubi-minimal, which has no useradd of its own.
+	"microdnf": {[]string{"install"}, images.Minimal},
+}
+
+// Family is the image family a package-manager command implies, or
+// images.Unknown when cmd is not a package manager.
+func Family(cmd string) images.Family {
+	if m, ok := managers[cmd]; ok {
+		return m.family
+	}
+	return images.Unknown
 }
 
 // optionsWithValue are options that take the next word as their value.
@@ -33,10 +53,11 @@ var optionsWithValue = map[string]bool{
 // Installs returns the packages a command installs (names as written,
 // version pins included), or nil when it is not an install.
 func Installs(cmd shell.Command) []string {
-	verbs, ok := installVerbs[cmd.Name]
+	m, ok := managers[cmd.Name]
 	if !ok {
 		return nil
 	}
+	verbs := m.install
 	var pkgs []string
 	installing := false
 	for i := 0; i < len(cmd.Args); i++ {
@@ -60,16 +81,47 @@ func Installs(cmd shell.Command) []string {
 	return pkgs
 }
 
+// Name drops a version pin from a package argument: "curl=7.88", "py3-pip<24",
+// "musl>1.2" give "curl", "py3-pip", "musl".
+func Name(pkg string) string {
+	if i := strings.IndexAny(pkg, "=<>"); i > 0 {
+		return pkg[:i]
+	}
+	return pkg
+}
+
 // InstallsPackage reports whether cmd installs pkg (any version of it).
 func InstallsPackage(cmd shell.Command, pkg string) bool {
 	for _, p := range Installs(cmd) {
-		name := p
-		if i := strings.IndexAny(name, "=<>"); i > 0 {
-			name = name[:i]
-		}
-		if name == pkg {
+		if Name(p) == pkg {
 			return true
 		}
 	}
 	return false
+}
+
+// rootDaemonPackages are packages whose daemon starts as root: a stage that
+// installs one and starts through an opaque script likely runs it as root.
+var rootDaemonPackages = []string{
+	"openssh-server", "httpd", "apache2", "nginx", "lighttpd", "slapd", "openldap-servers", "postfix",
+	"exim4", "sendmail", "dovecot", "supervisor", "runit", "bind9", "bind", "cups", "squid", "samba",
+	"vsftpd", "proftpd", "cron", "cronie", "rsyslog", "dnsmasq", "libvirt-daemon", "kea", "isc-dhcp-server",
+	"openvpn", "docker-ce", "docker.io", "containerd", "mariadb-server", "mysql-server", "postgresql-server",
+}
+
+// RootDaemonPackages lists them, e.g. as words that make a RUN worth reading.
+func RootDaemonPackages() []string { return rootDaemonPackages }
+
+// RootDaemon returns the root-daemon package a command installs (a package
+// named exactly so, or a libvirt-daemon-* driver), or "".
+func RootDaemon(cmd shell.Command) string {
+	for _, p := range Installs(cmd) {
+		name := Name(p)
+		for _, d := range rootDaemonPackages {
+			if name == d || (d == "libvirt-daemon" && strings.HasPrefix(name, d+"-")) {
+				return d
+			}
+		}
+	}
+	return ""
 }

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/harden-dev/harden/internal/images"
 	"github.com/harden-dev/harden/internal/shell"
 )
 
@@ -40,5 +41,37 @@ func TestInstallsPackage(t *testing.T) {
 	}
 	if InstallsPackage(cmds[0], "shadow") {
 		t.Error("a prefix must not count")
+	}
+}
+
+func TestFamilyAndRootDaemon(t *testing.T) {
+	for cmd, want := range map[string]images.Family{
+		"apt-get": images.Useradd, "dnf": images.Useradd, "apk": images.BusyBox,
+		"microdnf": images.Minimal, "npm": images.Unknown,
+	} {
+		if got := Family(cmd); got != want {
+			t.Errorf("Family(%q) = %v, want %v", cmd, got, want)
+		}
+	}
+	for script, want := range map[string]string{
+		"apt-get install -y openssh-server=1:9.2":     "openssh-server",
+		"dnf install -y libvirt-daemon-driver-qemu":   "libvirt-daemon",
+		"apk add --no-cache nginx":                    "nginx",
+		"apt-get install -y nginx-doc openssh-client": "",
+		"echo httpd": "",
+	} {
+		cmds, _ := shell.Commands(script)
+		got := ""
+		for _, c := range cmds {
+			if d := RootDaemon(c); d != "" {
+				got = d
+			}
+		}
+		if got != want {
+			t.Errorf("%q: RootDaemon = %q, want %q", script, got, want)
+		}
+	}
+	if Name("py3-pip<24") != "py3-pip" || Name("curl") != "curl" {
+		t.Error("Name must drop version pins")
 	}
 }
