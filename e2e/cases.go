@@ -52,6 +52,10 @@ type Case struct {
 	// Limit, when set, names a documented limit of harden that this case
 	// shows: the hardened output is allowed to differ beyond the id line.
 	Limit string
+	// KeepsRoot, when set, says why the image's configured user stays root
+	// (its entrypoint drops privileges itself). Only with Unchanged, and the
+	// expected output must then show the process running with a non-zero uid.
+	KeepsRoot string
 }
 
 // User forms.
@@ -171,6 +175,8 @@ func LoadCase(dir string) (Case, error) {
 				}
 			case "limit":
 				c.Limit = val
+			case "keeps-root":
+				c.KeepsRoot = val
 			default:
 				return fail("case:%d: unknown key %q", n, key)
 			}
@@ -191,6 +197,14 @@ func LoadCase(dir string) (Case, error) {
 	}
 	if c.Unchanged && c.ExpectedFixed != c.Expected {
 		return fail("unchanged, yet expected.fixed differs from expected")
+	}
+	if c.KeepsRoot != "" {
+		if !c.Unchanged {
+			return fail("keeps-root needs unchanged: yes")
+		}
+		if !processNonRoot(c.Expected) {
+			return fail("keeps-root: expected must show the process with a non-zero uid= (the privilege drop)")
+		}
 	}
 	if c.Limit == "" {
 		// Without a documented limit the hardened app must behave the same:
@@ -217,6 +231,18 @@ func parseYes(s string) (bool, error) {
 
 // idLine matches the lines through which a case reports who it runs as.
 var idLine = regexp.MustCompile(`\buid=\d+`)
+
+// processNonRoot reports whether output has a uid= line and every one of
+// them names a non-zero uid.
+func processNonRoot(output string) bool {
+	ids := idLine.FindAllString(output, -1)
+	for _, id := range ids {
+		if n, err := strconv.Atoi(strings.TrimPrefix(id, "uid=")); err != nil || n == 0 {
+			return false
+		}
+	}
+	return len(ids) > 0
+}
 
 func onlyIDLinesDiffer(a, b string) error {
 	al, bl := lines(a), lines(b)

@@ -136,3 +136,16 @@ func TestSplitWords(t *testing.T) {
 		t.Errorf("got %q, want %q", got, want)
 	}
 }
+
+func TestProcessNonRoot(t *testing.T) {
+	for out, want := range map[string]bool{
+		"uid=65534 gid=65534\n": true,
+		"uid=0 gid=0\n":         false,
+		"hello\n":               false,
+		"uid=1000\nuid=0\n":     false,
+	} {
+		if got := processNonRoot(out); got != want {
+			t.Errorf("processNonRoot(%q) = %v", out, got)
+		}
+	}
+}

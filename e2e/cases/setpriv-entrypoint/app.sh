@@ -1,0 +1,2 @@
+#!/bin/sh
+echo "uid=$(id -u) gid=$(id -g)"
