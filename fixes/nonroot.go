@@ -160,7 +160,7 @@ func checkNonRootUser(pass *transform.Pass) {
 		line = st.userNode.StartLine
 	}
 	if why := st.keepRoot(); why != "" {
-		pass.Report(line, "Final stage runs as root, but "+why+": not adding USER")
+		pass.Reportf(line, "Final stage runs as root, but %s: not adding USER", why)
 		return
 	}
 
@@ -190,7 +190,7 @@ func checkNonRootUser(pass *transform.Pass) {
 	default:
 		edits = append(edits, d.InsertAfter(anchor, d.Lines(st.runLine(plan.run), userLine)))
 	}
-	msg := plan.message
+	msg := "Final stage runs as root"
 	if len(st.lowPorts) > 0 {
 		sort.Slice(st.lowPorts, func(i, j int) bool {
 			a, _ := strconv.Atoi(st.lowPorts[i])
@@ -200,7 +200,7 @@ func checkNonRootUser(pass *transform.Pass) {
 		st.lowPorts = slices.Compact(st.lowPorts)
 		msg += fmt.Sprintf("; note: port %s is below 1024, which a non-root process may not be allowed to bind", strings.Join(st.lowPorts, ", "))
 	}
-	pass.Report(line, msg, edits...)
+	pass.Report(transform.Finding{Line: line, Message: msg, Title: plan.message, Edits: edits})
 }
 
 // stageFacts is what non-root-user learns about the final stage and the

@@ -1,6 +1,7 @@
 package fixes
 
 import (
+	"context"
 	"strings"
 	"testing"
 
@@ -19,7 +20,7 @@ func TestNonRootUserDevEnvironmentsByPath(t *testing.T) {
 		"devcontainer/Dockerfile":          false,
 		"app/Dockerfile":                   false,
 	} {
-		res, err := transform.Run(path, src, transform.Options{Fixes: []*transform.Fix{NonRootUser}})
+		res, err := transform.Run(context.Background(), path, src, transform.Options{Fixes: []*transform.Fix{NonRootUser}})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -2,6 +2,7 @@ package golden
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"os"
 	"os/exec"
@@ -59,7 +60,7 @@ func BenchmarkCorpusFix(b *testing.B) {
 	b.ResetTimer()
 	for b.Loop() {
 		for _, f := range files {
-			res, err := transform.Run(f.name, f.src, opts)
+			res, err := transform.Run(context.Background(), f.name, f.src, opts)
 			if err == nil && res.Changed() {
 				_ = res.Diff()
 			}

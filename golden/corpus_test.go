@@ -2,6 +2,7 @@ package golden
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -164,7 +165,7 @@ func TestCorpusCLI(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		res, err := transform.Run(name, src, transform.Options{Fixes: fixes.All(), Offline: true})
+		res, err := transform.Run(context.Background(), name, src, transform.Options{Fixes: fixes.All(), Offline: true})
 		if err == nil {
 			want.WriteString(res.Diff())
 		}

@@ -1,7 +1,9 @@
 package transform
 
 import (
+	"context"
 	"fmt"
+	"io/fs"
 	"sort"
 	"strings"
 )
@@ -22,6 +24,10 @@ type Options struct {
 	Offline bool
 	// MaxRounds caps the fixpoint loop (DefaultMaxRounds when 0).
 	MaxRounds int
+	// Resolver answers fixes' network lookups; nil fails them all.
+	Resolver Resolver
+	// Context is the build context of the file, nil for none.
+	Context fs.FS
 }
 
 // Result is the outcome of fixing one file.
@@ -61,18 +67,19 @@ func (e *FixError) Error() string {
 func (e *FixError) Unwrap() error { return e.Err }
 
 // Run parses src and applies the enabled fixes to a fixpoint. A parse error
-// of the input is a *ParseError; a fix at fault is a *FixError. In both
-// cases Result.Fixed is the original.
-func Run(path string, src []byte, opts Options) (*Result, error) {
+// of the input is a *ParseError; a fix at fault is a *FixError; a run
+// stopped by ctx returns ctx's error. In all these cases Result.Fixed is the
+// original.
+func Run(ctx context.Context, path string, src []byte, opts Options) (*Result, error) {
 	doc, err := Parse(path, src)
 	if err != nil {
 		return &Result{Path: path, Original: src, Fixed: src}, err
 	}
-	return RunDocument(doc, opts)
+	return RunDocument(ctx, doc, opts)
 }
 
 // RunDocument is Run on an already parsed document.
-func RunDocument(doc *Document, opts Options) (*Result, error) {
+func RunDocument(ctx context.Context, doc *Document, opts Options) (*Result, error) {
 	res := &Result{Path: doc.Path, Original: doc.Src, Fixed: doc.Src}
 	maxRounds := opts.MaxRounds
 	if maxRounds <= 0 {
@@ -81,7 +88,10 @@ func RunDocument(doc *Document, opts Options) (*Result, error) {
 	var history [][]Edit // the edits of each applied round, to map lines back
 	cur := doc
 	for {
-		findings := Collect(cur, opts)
+		findings := Collect(ctx, cur, opts)
+		if err := ctx.Err(); err != nil {
+			return failed(res, err)
+		}
 		var accepted []Finding
 		var edits []Edit
 		for i := range findings {
@@ -150,10 +160,20 @@ func failed(res *Result, err error) (*Result, error) {
 // Collect runs the enabled fixes over doc once and returns their findings,
 // without suppressed ones, each with its applicability resolved and, when it
 // will not be applied, the reason.
-func Collect(doc *Document, opts Options) []Finding {
+func Collect(ctx context.Context, doc *Document, opts Options) []Finding {
 	var out []Finding
+	resolver, fsys := opts.Resolver, opts.Context
+	if resolver == nil {
+		resolver = noResolver{}
+	}
+	if fsys == nil {
+		fsys = emptyFS{}
+	}
 	for _, fix := range opts.Fixes {
-		pass := &Pass{Doc: doc, Fix: fix, Offline: opts.Offline}
+		if ctx.Err() != nil {
+			break
+		}
+		pass := &Pass{Ctx: ctx, Doc: doc, Fix: fix, Offline: opts.Offline, Resolver: resolver, Context: fsys}
 		fix.Check(pass)
 		for _, f := range pass.findings {
 			if doc.Suppressed(fix, f.Line) {

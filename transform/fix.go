@@ -1,7 +1,9 @@
 package transform
 
 import (
+	"context"
 	"fmt"
+	"io/fs"
 	"strings"
 )
 
@@ -69,12 +71,17 @@ func (f *Fix) Matches(name string) bool {
 }
 
 // Finding is one problem a fix found, with the edits that fix it (applied
-// all-or-nothing) or none.
+// all-or-nothing) or none. As in go/analysis, the problem (Message) is kept
+// apart from what the fix does about it (Title, a verb phrase).
 type Finding struct {
-	Fix     *Fix
-	Line    int // 1-based line in the file as it was before any edit
+	Fix  *Fix
+	Line int // 1-based line in the file as it was before any edit
+	// Message states the problem: "Final stage runs as root".
 	Message string
-	Edits   []Edit
+	// Title says what the edits do, as a verb phrase: "Add USER 10001:10001
+	// before CMD". Empty when there are no edits.
+	Title string
+	Edits []Edit
 	// Applicability of this finding; zero means the Fix's, and a finding
 	// without edits is always DisplayOnly.
 	Applicability Applicability
@@ -87,18 +94,38 @@ func (f *Finding) String() string {
 	return fmt.Sprintf("%d: %s: %s", f.Line, f.Fix.Name, f.Message)
 }
 
-// Pass is what a fix sees while it checks one document.
+// Pass is what a fix sees while it checks one document: the document, and
+// the services of the run it belongs to.
 type Pass struct {
+	// Ctx is the run's context: a fix that waits (on the network) stops
+	// when it is done.
+	Ctx context.Context
 	Doc *Document
 	Fix *Fix
 	// Offline is true when the network must not be used: a fix that needs it
 	// reports findings without edits.
 	Offline bool
+	// Resolver answers image and URL lookups for fixes that need the
+	// network (and, under --offline, from the lock file only). Never nil:
+	// without one configured, every lookup fails with ErrNoResolver.
+	Resolver Resolver
+	// Context is the build context the Dockerfile's COPY and ADD read
+	// from, as a file system of regular text files only. Never nil; a
+	// Dockerfile read from standard input without --context has an empty
+	// one.
+	Context fs.FS
 
 	findings []Finding
 }
 
-// Report records a finding for the current fix at a line of Doc.
-func (p *Pass) Report(line int, message string, edits ...Edit) {
-	p.findings = append(p.findings, Finding{Fix: p.Fix, Line: line, Message: message, Edits: edits})
+// Report records a finding for the current fix. Its Fix is set by the pass.
+func (p *Pass) Report(f Finding) {
+	f.Fix = p.Fix
+	p.findings = append(p.findings, f)
+}
+
+// Reportf records a finding without edits: a problem harden reports but
+// does not fix.
+func (p *Pass) Reportf(line int, format string, args ...any) {
+	p.Report(Finding{Line: line, Message: fmt.Sprintf(format, args...)})
 }

@@ -1,6 +1,7 @@
 package transform
 
 import (
+	"context"
 	"errors"
 	"os"
 	"os/exec"
@@ -214,7 +215,7 @@ var appendUser = &Fix{
 			}
 		}
 		last := p.Doc.Instructions()[len(p.Doc.Instructions())-1]
-		p.Report(last.StartLine, "Add USER 1", p.Doc.InsertAfter(last, p.Doc.Lines(p.Doc.Keyword("USER")+" 1")))
+		p.Report(Finding{Line: last.StartLine, Message: "Add USER 1", Title: "Add USER 1", Edits: []Edit{p.Doc.InsertAfter(last, p.Doc.Lines(p.Doc.Keyword("USER")+" 1"))}})
 	},
 }
 
@@ -236,12 +237,12 @@ var replaceRun = &Fix{
 			return
 		}
 		s, e := p.Doc.Span(n)
-		p.Report(n.StartLine, "Replace a with b", Edit{s, e, p.Doc.Lines("RUN b")})
+		p.Report(Finding{Line: n.StartLine, Message: "Replace a with b", Title: "Replace a with b", Edits: []Edit{Edit{s, e, p.Doc.Lines("RUN b")}}})
 	},
 }
 
 func TestEngineAppliesToAFixpoint(t *testing.T) {
-	res, err := Run("Dockerfile", []byte("FROM a\nRUN a\n"), Options{Fixes: []*Fix{appendUser, replaceRun}})
+	res, err := Run(context.Background(), "Dockerfile", []byte("FROM a\nRUN a\n"), Options{Fixes: []*Fix{appendUser, replaceRun}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -255,7 +256,7 @@ func TestEngineAppliesToAFixpoint(t *testing.T) {
 		t.Errorf("remaining %v", res.Remaining)
 	}
 	// with --unsafe both apply: adjacent edits go in one round
-	res, err = Run("Dockerfile", []byte("FROM a\nRUN a\n"), Options{Fixes: []*Fix{appendUser, replaceRun}, Unsafe: true})
+	res, err = Run(context.Background(), "Dockerfile", []byte("FROM a\nRUN a\n"), Options{Fixes: []*Fix{appendUser, replaceRun}, Unsafe: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -266,10 +267,10 @@ func TestEngineAppliesToAFixpoint(t *testing.T) {
 	label := &Fix{Name: "label", Applicability: Safe, Check: func(p *Pass) {
 		if firstNode(p.Doc, "label") == nil {
 			last := p.Doc.Instructions()[len(p.Doc.Instructions())-1]
-			p.Report(last.StartLine, "Add LABEL", p.Doc.InsertAfter(last, p.Doc.Lines("LABEL x=y")))
+			p.Report(Finding{Line: last.StartLine, Message: "Add LABEL", Title: "Add LABEL", Edits: []Edit{p.Doc.InsertAfter(last, p.Doc.Lines("LABEL x=y"))}})
 		}
 	}}
-	res, err = Run("Dockerfile", []byte("FROM a\nRUN a\n"), Options{Fixes: []*Fix{appendUser, label}})
+	res, err = Run(context.Background(), "Dockerfile", []byte("FROM a\nRUN a\n"), Options{Fixes: []*Fix{appendUser, label}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -280,7 +281,7 @@ func TestEngineAppliesToAFixpoint(t *testing.T) {
 		t.Errorf("a later round's line must map back to the original: %d", res.Applied[1].Line)
 	}
 	// naming an unsafe fix explicitly applies it
-	res, _ = Run("Dockerfile", []byte("FROM a\nRUN a\n"), Options{Fixes: []*Fix{replaceRun}, Explicit: map[string]bool{"replace-run": true}})
+	res, _ = Run(context.Background(), "Dockerfile", []byte("FROM a\nRUN a\n"), Options{Fixes: []*Fix{replaceRun}, Explicit: map[string]bool{"replace-run": true}})
 	if string(res.Fixed) != "FROM a\nRUN b\n" {
 		t.Errorf("explicit unsafe fix not applied: %q", res.Fixed)
 	}
@@ -289,7 +290,7 @@ func TestEngineAppliesToAFixpoint(t *testing.T) {
 func TestEngineOfflineReportsInsteadOfEditing(t *testing.T) {
 	net := *appendUser
 	net.Needs = NeedsNetwork
-	res, err := Run("Dockerfile", []byte("FROM a\n"), Options{Fixes: []*Fix{&net}, Offline: true})
+	res, err := Run(context.Background(), "Dockerfile", []byte("FROM a\n"), Options{Fixes: []*Fix{&net}, Offline: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -301,10 +302,10 @@ func TestEngineOfflineReportsInsteadOfEditing(t *testing.T) {
 func TestEngineBlamesTheFixThatBreaksParsing(t *testing.T) {
 	breaker := &Fix{Name: "breaker", Applicability: Safe, Check: func(p *Pass) {
 		n := p.Doc.Instructions()[0]
-		p.Report(1, "break it", p.Doc.InsertAfter(n, p.Doc.Lines("HEALTHCHECK")))
+		p.Report(Finding{Line: 1, Message: "break it", Title: "break it", Edits: []Edit{p.Doc.InsertAfter(n, p.Doc.Lines("HEALTHCHECK"))}})
 	}}
 	src := []byte("FROM a\nRUN a\n")
-	res, err := Run("x/Dockerfile", src, Options{Fixes: []*Fix{appendUser, breaker}})
+	res, err := Run(context.Background(), "x/Dockerfile", src, Options{Fixes: []*Fix{appendUser, breaker}})
 	var fe *FixError
 	if !errors.As(err, &fe) {
 		t.Fatalf("want *FixError, got %v", err)
@@ -323,10 +324,10 @@ func TestEngineBlamesTheFixThatBreaksParsing(t *testing.T) {
 func TestEngineStopsAFixThatNeverSettles(t *testing.T) {
 	grow := &Fix{Name: "grow", Applicability: Safe, Check: func(p *Pass) {
 		last := p.Doc.Instructions()[len(p.Doc.Instructions())-1]
-		p.Report(1, "grow", p.Doc.InsertAfter(last, p.Doc.Lines("RUN more")))
+		p.Report(Finding{Line: 1, Message: "grow", Title: "grow", Edits: []Edit{p.Doc.InsertAfter(last, p.Doc.Lines("RUN more"))}})
 	}}
 	src := []byte("FROM a\n")
-	res, err := Run("Dockerfile", src, Options{Fixes: []*Fix{grow}, MaxRounds: 3})
+	res, err := Run(context.Background(), "Dockerfile", src, Options{Fixes: []*Fix{grow}, MaxRounds: 3})
 	var fe *FixError
 	if !errors.As(err, &fe) || !strings.Contains(err.Error(), "failed to converge") || fe.Fixes[0] != "grow" {
 		t.Fatalf("got %v", err)
@@ -338,7 +339,7 @@ func TestEngineStopsAFixThatNeverSettles(t *testing.T) {
 
 func TestEngineLeavesGeneratedFilesAlone(t *testing.T) {
 	src := "# NOTE: THIS DOCKERFILE IS GENERATED VIA \"update.sh\"\n#\n# PLEASE DO NOT EDIT IT DIRECTLY.\nFROM a\nRUN x\n"
-	res, err := Run("Dockerfile", []byte(src), Options{Fixes: []*Fix{appendUser}})
+	res, err := Run(context.Background(), "Dockerfile", []byte(src), Options{Fixes: []*Fix{appendUser}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -346,7 +347,7 @@ func TestEngineLeavesGeneratedFilesAlone(t *testing.T) {
 		t.Fatalf("changed=%v remaining=%v", res.Changed(), res.Remaining)
 	}
 	// the words in a later comment do not count
-	res, _ = Run("Dockerfile", []byte("FROM a\n# do not edit the next line\nRUN x\n"), Options{Fixes: []*Fix{appendUser}})
+	res, _ = Run(context.Background(), "Dockerfile", []byte("FROM a\n# do not edit the next line\nRUN x\n"), Options{Fixes: []*Fix{appendUser}})
 	if !res.Changed() {
 		t.Fatal("a comment after the first instruction is not a header")
 	}
@@ -354,9 +355,9 @@ func TestEngineLeavesGeneratedFilesAlone(t *testing.T) {
 
 func TestEngineDropsInvalidEdits(t *testing.T) {
 	bad := &Fix{Name: "bad", Applicability: Safe, Check: func(p *Pass) {
-		p.Report(1, "out of range", Edit{0, 1000, ""})
+		p.Report(Finding{Line: 1, Message: "out of range", Title: "out of range", Edits: []Edit{Edit{0, 1000, ""}}})
 	}}
-	res, err := Run("Dockerfile", []byte("FROM a\n"), Options{Fixes: []*Fix{bad}})
+	res, err := Run(context.Background(), "Dockerfile", []byte("FROM a\n"), Options{Fixes: []*Fix{bad}})
 	if err != nil || res.Changed() || len(res.Remaining) != 1 || !strings.Contains(res.Remaining[0].Reason, "internal error") {
 		t.Fatalf("err=%v remaining=%v", err, res.Remaining)
 	}
@@ -384,7 +385,7 @@ func TestSuppressions(t *testing.T) {
 		{"inside a continued RUN", "FROM a\nRUN x \\\n# harden:ignore=append-user\n  y\n", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			res, err := Run("Dockerfile", []byte(tc.src), Options{Fixes: []*Fix{appendUser}})
+			res, err := Run(context.Background(), "Dockerfile", []byte(tc.src), Options{Fixes: []*Fix{appendUser}})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -10,10 +10,11 @@ import (
 
 const checkDescription = `Report every finding, including those harden cannot fix, one per line:
 
-  PATH:LINE: NAME: message [fix: default|unsafe|none]
+  PATH:LINE: NAME: problem [fix: KIND: what the fix does]
 
-"default" findings are fixed by 'harden fix', "unsafe" ones by 'harden fix
---unsafe', "none" have no automatic fix. Exits 1 when there are findings.`
+KIND is "default" (fixed by 'harden fix'), "unsafe" (fixed by 'harden fix
+--unsafe') or "none" (no automatic fix, and nothing after it). Exits 1 when
+there are findings.`
 
 type checkOutcome struct {
 	findings []transform.Finding
@@ -58,7 +59,7 @@ func runCheck(e *env, name string, args []string) error {
 		if err != nil {
 			return checkOutcome{err: err}
 		}
-		return checkOutcome{findings: transform.Collect(d, opts)}
+		return checkOutcome{findings: transform.Collect(e.context(), d, opts)}
 	}, func(in input, out checkOutcome) {
 		path := in.path
 		if path == "-" {
@@ -74,7 +75,11 @@ func runCheck(e *env, name string, args []string) error {
 		switch *format {
 		case "text":
 			for _, f := range out.findings {
-				fmt.Fprintf(e.stdout, "%s:%d: %s: %s [fix: %s]\n", path, f.Line, f.Fix.Name, f.Message, f.Applicability)
+				fix := f.Applicability.String()
+				if f.Title != "" {
+					fix += ": " + f.Title
+				}
+				fmt.Fprintf(e.stdout, "%s:%d: %s: %s [fix: %s]\n", path, f.Line, f.Fix.Name, f.Message, fix)
 			}
 		case "json":
 			jf := report.File{Path: path, Findings: report.Findings(out.findings)}

@@ -15,7 +15,7 @@ import (
 )
 
 // checkLine is the documented text format of one finding.
-var checkLine = regexp.MustCompile(`^(.+):([0-9]+): ([a-z0-9]+(?:-[a-z0-9]+)*): (.+) \[fix: (default|unsafe|none)\]$`)
+var checkLine = regexp.MustCompile(`^(.+):([0-9]+): ([a-z0-9]+(?:-[a-z0-9]+)*): (.+) \[fix: (default|unsafe|none)(?:: .+)?\]$`)
 
 // TestCheckText: one PATH:LINE: NAME: message [fix: …] line per finding,
 // including findings with no automatic fix; exit 1 with findings.

@@ -56,7 +56,7 @@ func runFix(e *env, name string, args []string) error {
 		if err != nil {
 			return fileOutcome{err: err}
 		}
-		res, err := transform.Run(in.path, src, opts)
+		res, err := transform.Run(e.context(), in.path, src, opts)
 		return fileOutcome{res: res, err: err}
 	}, func(in input, out fileOutcome) {
 		if out.err != nil {
@@ -106,7 +106,7 @@ func fixStdin(e *env, name string, opts transform.Options, format string, check,
 	if err != nil {
 		return err
 	}
-	res, err := transform.Run(name, src, opts)
+	res, err := transform.Run(e.context(), name, src, opts)
 	if err != nil {
 		reportError(e.stderr, name, err)
 	}

@@ -7,11 +7,14 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"runtime/debug"
+	"syscall"
 
 	"github.com/spf13/pflag"
 )
@@ -34,8 +37,18 @@ func (e exitCode) Error() string { return fmt.Sprintf("exit status %d", int(e)) 
 
 // env is the process environment a subcommand runs in.
 type env struct {
+	// ctx is cancelled by Ctrl-C (SIGINT) or SIGTERM; nil means never.
+	ctx            context.Context
 	stdin          io.Reader
 	stdout, stderr io.Writer
+}
+
+// context returns the run's context.
+func (e *env) context() context.Context {
+	if e.ctx == nil {
+		return context.Background()
+	}
+	return e.ctx
 }
 
 type command struct {
@@ -54,7 +67,10 @@ func commands() []command {
 }
 
 func main() {
-	os.Exit(run(os.Args[1:], &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr}))
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(os.Args[1:], &env{ctx: ctx, stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr})
+	stop()
+	os.Exit(code)
 }
 
 // run executes harden with args and returns the exit status.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"strings"
@@ -71,7 +72,7 @@ func writeRuleDoc(w io.Writer, f *transform.Fix) error {
 	if f.Example == "" {
 		return nil
 	}
-	res, err := transform.Run("Dockerfile", []byte(f.Example), transform.Options{
+	res, err := transform.Run(context.Background(), "Dockerfile", []byte(f.Example), transform.Options{
 		Fixes: []*transform.Fix{f}, Explicit: map[string]bool{f.Name: true}, Offline: true,
 	})
 	if err != nil {

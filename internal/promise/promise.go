@@ -2,6 +2,7 @@ package promise
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -38,7 +39,7 @@ type Options struct {
 // runs.
 func Check(path string, src []byte, opts transform.Options, popts Options) *Report {
 	rep := &Report{}
-	res, err := transform.Run(path, src, opts)
+	res, err := transform.Run(context.Background(), path, src, opts)
 	rep.Result = res
 	var pe *transform.ParseError
 	if errors.As(err, &pe) {
@@ -81,7 +82,7 @@ func Check(path string, src []byte, opts transform.Options, popts Options) *Repo
 		}
 	}
 	// 4. idempotent: a second run changes nothing.
-	again, err := transform.Run(path, out, opts)
+	again, err := transform.Run(context.Background(), path, out, opts)
 	if err != nil {
 		rep.failf("second run: %v", err)
 	} else if again.Changed() {

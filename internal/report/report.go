@@ -14,6 +14,8 @@ type Finding struct {
 	Fix     string `json:"fix"`
 	Line    int    `json:"line"`
 	Message string `json:"message"`
+	// Title is what the fix does about it, a verb phrase; "" without edits.
+	Title string `json:"title,omitempty"`
 	// Kind is how harden fix treats it: "default", "unsafe" or "none".
 	Kind    string `json:"kind"`
 	Applied bool   `json:"applied"`
@@ -42,6 +44,7 @@ func NewFinding(f transform.Finding) Finding {
 		Fix:     f.Fix.Name,
 		Line:    f.Line,
 		Message: f.Message,
+		Title:   f.Title,
 		Kind:    f.Applicability.String(),
 		Applied: f.Applied,
 		Reason:  f.Reason,
