@@ -7,10 +7,14 @@
 package transform
 
 import (
+	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
@@ -59,7 +63,7 @@ type ParseError struct {
 }
 
 func (e *ParseError) Error() string {
-	msg := e.Err.Error()
+	msg := Printable(e.Err.Error())
 	if e.Line > 0 {
 		return fmt.Sprintf("%s:%d: %s", e.Path, e.Line, msg)
 	}
@@ -73,11 +77,11 @@ func (e *ParseError) Unwrap() error { return e.Err }
 func Parse(path string, src []byte) (*Document, error) {
 	res, err := parser.Parse(bytes.NewReader(src))
 	if err != nil {
-		return nil, newParseError(path, err)
+		return nil, newParseError(path, src, err)
 	}
 	stages, metaArgs, err := instructions.Parse(res.AST, nil)
 	if err != nil {
-		return nil, newParseError(path, err)
+		return nil, newParseError(path, src, err)
 	}
 	d := &Document{Path: path, Src: src, Result: res, ParsedMetaArgs: metaArgs}
 	d.index()
@@ -87,8 +91,17 @@ func Parse(path string, src []byte) (*Document, error) {
 	return d, nil
 }
 
-func newParseError(path string, err error) *ParseError {
+func newParseError(path string, src []byte, err error) *ParseError {
 	pe := &ParseError{Path: path, Err: err}
+	msg := err.Error()
+	if long := longLine(src); long > 0 && (strings.Contains(msg, "line greater than max allowed size") || strings.Contains(msg, "file with no instructions")) {
+		// buildkit's scanner stops at a line over 64 KiB and names the last
+		// line it read (or, at the end of the file, reads nothing): name
+		// the long line itself.
+		pe.Line = long
+		pe.Err = fmt.Errorf("line longer than buildkit's limit of %d bytes", bufio.MaxScanTokenSize-1)
+		return pe
+	}
 	var loc *parser.LocationError
 	if errors.As(err, &loc) && len(loc.Locations) > 0 && len(loc.Locations[0]) > 0 {
 		pe.Line = loc.Locations[0][0].Start.Line
@@ -97,6 +110,51 @@ func newParseError(path string, err error) *ParseError {
 		pe.Err = errors.New(strings.TrimSpace(stripLinePrefix(loc.Unwrap().Error())))
 	}
 	return pe
+}
+
+// longLine is the 1-based number of the first line of src that buildkit's
+// line scanner cannot hold (its line ending included), or 0.
+func longLine(src []byte) int {
+	for n := 1; len(src) > 0; n++ {
+		i := bytes.IndexByte(src, '\n')
+		if i < 0 {
+			i = len(src) - 1
+		}
+		if i+1 >= bufio.MaxScanTokenSize {
+			return n
+		}
+		src = src[i+1:]
+	}
+	return 0
+}
+
+// maxEcho caps how much of the input a message repeats.
+const maxEcho = 200
+
+// Printable makes a message safe to print on a terminal: control characters
+// and invalid UTF-8 are escaped the way Go quotes strings (\x00, \t, \u200b
+// stays as is), and the text is cut after maxEcho runes. Messages repeat
+// parts of the input, which may be binary.
+func Printable(msg string) string {
+	var b strings.Builder
+	for n := 0; len(msg) > 0; n++ {
+		if n == maxEcho {
+			b.WriteString("…")
+			break
+		}
+		r, size := utf8.DecodeRuneInString(msg)
+		switch {
+		case r == utf8.RuneError && size == 1:
+			fmt.Fprintf(&b, `\x%02x`, msg[0])
+		case r != ' ' && !unicode.IsPrint(r):
+			q := strconv.QuoteRune(r)
+			b.WriteString(q[1 : len(q)-1])
+		default:
+			b.WriteString(msg[:size])
+		}
+		msg = msg[size:]
+	}
+	return b.String()
 }
 
 // stripLinePrefix removes buildkit's "dockerfile parse error on line N: " prefix.
