@@ -3,6 +3,7 @@ module github.com/harden-dev/harden
 go 1.26.8
 
 require (
+	github.com/google/go-containerregistry v0.22.1
 	github.com/moby/buildkit v0.34.2
 	github.com/opencontainers/go-digest v1.0.0
 	github.com/sergi/go-diff v1.4.0
