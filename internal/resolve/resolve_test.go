@@ -246,7 +246,8 @@ func TestConcurrentLookupsShareOneRequest(t *testing.T) {
 }
 
 func TestJobsBoundLookups(t *testing.T) {
-	f := newFakeImages(20 * time.Millisecond)
+	f := newFakeImages(0)
+	f.gate = make(chan struct{})
 	for i := range 20 {
 		f.digests[fmt.Sprintf("docker.io/library/img%d:1", i)] = fakeDigest(fmt.Sprint(i))
 	}
@@ -259,9 +260,16 @@ func TestJobsBoundLookups(t *testing.T) {
 			}
 		})
 	}
+	// Three lookups reach the backend; the other seventeen wait for a slot.
+	waitFor(t, func() bool { return f.inFlight.Load() == 3 })
+	time.Sleep(20 * time.Millisecond)
+	close(f.gate)
 	wg.Wait()
 	if m := f.maxInFlight.Load(); m != 3 {
 		t.Fatalf("max %d lookups in flight, want 3", m)
+	}
+	if dc, _ := f.calls(); dc != 20 {
+		t.Fatalf("%d backend calls, want 20", dc)
 	}
 }
 
