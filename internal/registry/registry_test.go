@@ -1,0 +1,579 @@
+package registry
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/authn"
+	"github.com/google/go-containerregistry/pkg/name"
+	ggcr "github.com/google/go-containerregistry/pkg/registry"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/random"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/types"
+
+	"github.com/harden-dev/harden/internal/resolve"
+)
+
+// testRegistry is go-containerregistry's registry in process. Images are
+// pushed straight to the registry handler (push); lookups go through front,
+// whose middleware hooks let a test break the protocol on purpose.
+type testRegistry struct {
+	host  string // 127.0.0.1:port of the front server
+	push  string // 127.0.0.1:port of the bare registry
+	front *httptest.Server
+
+	mu       sync.Mutex
+	requests []string // "METHOD /path" seen by the front server
+	wrap     func(w http.ResponseWriter, r *http.Request, next http.Handler)
+}
+
+func newTestRegistry(t testing.TB, tls bool) *testRegistry {
+	t.Helper()
+	reg := ggcr.New(ggcr.Logger(log.New(io.Discard, "", 0)))
+	tr := &testRegistry{}
+	front := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		tr.mu.Lock()
+		tr.requests = append(tr.requests, r.Method+" "+r.URL.Path)
+		wrap := tr.wrap
+		tr.mu.Unlock()
+		if wrap != nil {
+			wrap(w, r, reg)
+			return
+		}
+		reg.ServeHTTP(w, r)
+	})
+	if tls {
+		tr.front = httptest.NewTLSServer(front)
+	} else {
+		tr.front = httptest.NewServer(front)
+	}
+	pushSrv := httptest.NewServer(reg)
+	t.Cleanup(tr.front.Close)
+	t.Cleanup(pushSrv.Close)
+	tr.host = strings.TrimPrefix(strings.TrimPrefix(tr.front.URL, "https://"), "http://")
+	tr.push = strings.TrimPrefix(pushSrv.URL, "http://")
+	return tr
+}
+
+// setWrap puts a middleware in front of the registry.
+func (tr *testRegistry) setWrap(wrap func(w http.ResponseWriter, r *http.Request, next http.Handler)) {
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	tr.wrap = wrap
+}
+
+// count returns how many requests matched method and a path suffix.
+func (tr *testRegistry) count(method, contains string) int {
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	n := 0
+	for _, r := range tr.requests {
+		if strings.HasPrefix(r, method+" ") && strings.Contains(r, contains) {
+			n++
+		}
+	}
+	return n
+}
+
+// image returns a random image with the given platform and config.
+func image(t testing.TB, os, arch string, cfg v1.Config) v1.Image {
+	t.Helper()
+	img, err := random.Image(256, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cf, err := img.ConfigFile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cf = cf.DeepCopy()
+	cf.OS, cf.Architecture, cf.Config = os, arch, cfg
+	img, err = mutate.ConfigFile(img, cf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return img
+}
+
+func (tr *testRegistry) pushImage(t testing.TB, repoTag string, img v1.Image) {
+	t.Helper()
+	ref, err := name.ParseReference(tr.push + "/" + repoTag)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := remote.Write(ref, img); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (tr *testRegistry) pushIndex(t testing.TB, repoTag string, idx v1.ImageIndex) {
+	t.Helper()
+	ref, err := name.ParseReference(tr.push + "/" + repoTag)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := remote.WriteIndex(ref, idx); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// served is the digest go-containerregistry's remote.Head (what crane
+// digest prints) reports for ref.
+func served(t testing.TB, ref string, opts ...remote.Option) string {
+	t.Helper()
+	n, err := name.ParseReference(ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	desc, err := remote.Head(n, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return desc.Digest.String()
+}
+
+func newRegistry(t testing.TB, opts Options) *Registry {
+	t.Helper()
+	if opts.Keychain == nil {
+		opts.Keychain = noCreds{}
+	}
+	if opts.Backoff == 0 {
+		opts.Backoff = time.Millisecond
+	}
+	r, err := New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// noCreds keeps the tests away from the machine's Docker configuration.
+type noCreds struct{}
+
+func (noCreds) Resolve(authn.Resource) (authn.Authenticator, error) { return authn.Anonymous, nil }
+
+func TestDigestAndConfigOfImage(t *testing.T) {
+	tr := newTestRegistry(t, false)
+	img := image(t, "linux", "amd64", v1.Config{
+		User: "app", Env: []string{"PATH=/usr/bin", "LANG=C.UTF-8"},
+		Entrypoint: []string{"/entrypoint.sh"}, Cmd: []string{"serve", "--port=80"}, WorkingDir: "/srv",
+	})
+	tr.pushImage(t, "team/app:v1", img)
+	r := newRegistry(t, Options{})
+	ref := tr.host + "/team/app:v1"
+
+	got, err := r.Digest(context.Background(), ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := img.Digest()
+	if got != want.String() || got != served(t, tr.push+"/team/app:v1") {
+		t.Fatalf("digest %s, want %s", got, want)
+	}
+	if h, g := tr.count("HEAD", "/manifests/v1"), tr.count("GET", "/manifests/"); h != 1 || g != 0 {
+		t.Fatalf("%d HEAD and %d GET manifest requests, want 1 and 0", h, g)
+	}
+
+	cfg, err := r.Config(context.Background(), tr.host+"/team/app@"+got)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.User != "app" || cfg.WorkingDir != "/srv" || cfg.OS != "linux" ||
+		strings.Join(cfg.Env, " ") != "PATH=/usr/bin LANG=C.UTF-8" ||
+		strings.Join(cfg.Entrypoint, " ") != "/entrypoint.sh" || strings.Join(cfg.Cmd, " ") != "serve --port=80" {
+		t.Fatalf("config %+v", cfg)
+	}
+}
+
+func TestMultiPlatformIndex(t *testing.T) {
+	tr := newTestRegistry(t, false)
+	arm := image(t, "linux", "arm64", v1.Config{User: "arm"})
+	amd := image(t, "linux", "amd64", v1.Config{User: "amd"})
+	att := image(t, "unknown", "unknown", v1.Config{})
+	idx := mutate.AppendManifests(mutate.IndexMediaType(empty.Index, types.OCIImageIndex),
+		mutate.IndexAddendum{Add: arm, Descriptor: v1.Descriptor{Platform: &v1.Platform{OS: "linux", Architecture: "arm64", Variant: "v8"}}},
+		mutate.IndexAddendum{Add: att, Descriptor: v1.Descriptor{
+			Platform:    &v1.Platform{OS: "unknown", Architecture: "unknown"},
+			Annotations: map[string]string{"vnd.docker.reference.type": "attestation-manifest"},
+		}},
+		mutate.IndexAddendum{Add: amd, Descriptor: v1.Descriptor{Platform: &v1.Platform{OS: "linux", Architecture: "amd64"}}},
+	)
+	tr.pushIndex(t, "library/python:3.12-slim", idx)
+	r := newRegistry(t, Options{})
+
+	got, err := r.Digest(context.Background(), tr.host+"/library/python:3.12-slim")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := idx.Digest()
+	amdDigest, _ := amd.Digest()
+	if got != want.String() || got != served(t, tr.push+"/library/python:3.12-slim") || got == amdDigest.String() {
+		t.Fatalf("digest %s, want the index digest %s", got, want)
+	}
+	cfg, err := r.Config(context.Background(), tr.host+"/library/python@"+got)
+	if err != nil || cfg.User != "amd" || cfg.OS != "linux" {
+		t.Fatalf("config %+v, %v; want linux/amd64's", cfg, err)
+	}
+}
+
+func TestWindowsOnlyIndex(t *testing.T) {
+	tr := newTestRegistry(t, false)
+	win := image(t, "windows", "amd64", v1.Config{User: "ContainerUser"})
+	idx := mutate.AppendManifests(empty.Index,
+		mutate.IndexAddendum{Add: win, Descriptor: v1.Descriptor{Platform: &v1.Platform{OS: "windows", Architecture: "amd64", OSVersion: "10.0.20348.1"}}},
+	)
+	tr.pushIndex(t, "windows/servercore:ltsc2022", idx)
+	r := newRegistry(t, Options{})
+	d, err := r.Digest(context.Background(), tr.host+"/windows/servercore:ltsc2022")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := r.Config(context.Background(), tr.host+"/windows/servercore@"+d)
+	if err != nil || cfg.OS != "windows" || cfg.User != "ContainerUser" {
+		t.Fatalf("config %+v, %v", cfg, err)
+	}
+}
+
+func TestNotFound(t *testing.T) {
+	tr := newTestRegistry(t, false)
+	tr.pushImage(t, "team/app:v1", image(t, "linux", "amd64", v1.Config{}))
+	r := newRegistry(t, Options{})
+	for _, ref := range []string{tr.host + "/team/app:v2", tr.host + "/team/nothing:v1"} {
+		_, err := r.Digest(context.Background(), ref)
+		if !errors.Is(err, resolve.ErrNotFound) {
+			t.Errorf("%s: got %v, want ErrNotFound", ref, err)
+		}
+	}
+	_, err := r.Config(context.Background(), tr.host+"/team/app@sha256:"+strings.Repeat("0", 64))
+	if !errors.Is(err, resolve.ErrNotFound) {
+		t.Errorf("config of a missing digest: %v", err)
+	}
+}
+
+// stripDigest drops the Docker-Content-Digest header of a response.
+type stripDigest struct{ http.ResponseWriter }
+
+func (s stripDigest) WriteHeader(code int) {
+	s.Header().Del("Docker-Content-Digest")
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func isManifest(r *http.Request) bool { return strings.Contains(r.URL.Path, "/manifests/") }
+
+func TestHeadWithoutDigestFallsBackToGet(t *testing.T) {
+	tr := newTestRegistry(t, false)
+	img := image(t, "linux", "amd64", v1.Config{})
+	tr.pushImage(t, "team/app:v1", img)
+	tr.setWrap(func(w http.ResponseWriter, r *http.Request, next http.Handler) {
+		if r.Method == http.MethodHead && isManifest(r) {
+			w = stripDigest{w}
+		}
+		next.ServeHTTP(w, r)
+	})
+	got, err := newRegistry(t, Options{}).Digest(context.Background(), tr.host+"/team/app:v1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want, _ := img.Digest(); got != want.String() {
+		t.Fatalf("digest %s, want %s", got, want)
+	}
+	if h, g := tr.count("HEAD", "/manifests/v1"), tr.count("GET", "/manifests/v1"); h != 1 || g != 1 {
+		t.Fatalf("%d HEAD and %d GET, want 1 and 1", h, g)
+	}
+}
+
+func TestBasicAuthFromDockerConfig(t *testing.T) {
+	tr := newTestRegistry(t, false)
+	img := image(t, "linux", "amd64", v1.Config{User: "secret"})
+	tr.pushImage(t, "private/app:v1", img)
+	tr.setWrap(func(w http.ResponseWriter, r *http.Request, next http.Handler) {
+		if u, p, ok := r.BasicAuth(); ok && u == "alice" && p == "s3cret" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		w.Header().Set("WWW-Authenticate", `Basic realm="test"`)
+		http.Error(w, `{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}`, http.StatusUnauthorized)
+	})
+	ref := tr.host + "/private/app:v1"
+	dockerConfig := func(user, pass string) {
+		dir := t.TempDir()
+		auth := base64.StdEncoding.EncodeToString([]byte(user + ":" + pass))
+		cfg := fmt.Sprintf(`{"auths": {%q: {"auth": %q}}}`, tr.host, auth)
+		if err := os.WriteFile(filepath.Join(dir, "config.json"), []byte(cfg), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		t.Setenv("DOCKER_CONFIG", dir)
+	}
+	// The default keychain looks at $HOME/.docker first: keep the
+	// machine's own configuration out.
+	t.Setenv("HOME", t.TempDir())
+	t.Setenv("REGISTRY_AUTH_FILE", "")
+	t.Setenv("XDG_RUNTIME_DIR", "")
+
+	dockerConfig("alice", "s3cret")
+	r, err := New(Options{Backoff: time.Millisecond}) // authn.DefaultKeychain
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := r.Digest(context.Background(), ref)
+	if want, _ := img.Digest(); err != nil || got != want.String() {
+		t.Fatalf("digest %s, %v; want %s", got, err, want)
+	}
+	cfg, err := r.Config(context.Background(), tr.host+"/private/app@"+got)
+	if err != nil || cfg.User != "secret" {
+		t.Fatalf("config %+v, %v", cfg, err)
+	}
+
+	for _, c := range []struct{ user, pass string }{{"alice", "wrong"}, {"", ""}} {
+		if c.user == "" {
+			t.Setenv("DOCKER_CONFIG", t.TempDir()) // no config.json: anonymous
+		} else {
+			dockerConfig(c.user, c.pass)
+		}
+		r, err := New(Options{Backoff: time.Millisecond})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = r.Digest(context.Background(), ref)
+		if !errors.Is(err, resolve.ErrUnauthorized) {
+			t.Errorf("user %q: got %v, want ErrUnauthorized", c.user, err)
+		}
+	}
+}
+
+func TestRetries429HonouringRetryAfter(t *testing.T) {
+	t.Parallel()
+	tr := newTestRegistry(t, false)
+	img := image(t, "linux", "amd64", v1.Config{})
+	tr.pushImage(t, "team/app:v1", img)
+	var mu sync.Mutex
+	failures := 0
+	tr.setWrap(func(w http.ResponseWriter, r *http.Request, next http.Handler) {
+		mu.Lock()
+		fail := isManifest(r) && failures < 2
+		if fail {
+			failures++
+		}
+		n := failures
+		mu.Unlock()
+		switch {
+		case fail && n == 1:
+			w.Header().Set("Retry-After", "1")
+			w.WriteHeader(http.StatusTooManyRequests)
+		case fail:
+			w.WriteHeader(http.StatusServiceUnavailable)
+		default:
+			next.ServeHTTP(w, r)
+		}
+	})
+	start := time.Now()
+	got, err := newRegistry(t, Options{}).Digest(context.Background(), tr.host+"/team/app:v1")
+	if want, _ := img.Digest(); err != nil || got != want.String() {
+		t.Fatalf("digest %s, %v; want %s", got, err, want)
+	}
+	if el := time.Since(start); el < time.Second {
+		t.Fatalf("answered after %s: Retry-After: 1 not honoured", el)
+	}
+	if h := tr.count("HEAD", "/manifests/v1"); h != 3 {
+		t.Fatalf("%d HEAD requests, want 3 (429, 503, 200)", h)
+	}
+}
+
+func TestPersistent5xxIsAnError(t *testing.T) {
+	t.Parallel()
+	tr := newTestRegistry(t, false)
+	tr.setWrap(func(w http.ResponseWriter, r *http.Request, next http.Handler) {
+		if isManifest(r) {
+			w.WriteHeader(http.StatusBadGateway)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+	_, err := newRegistry(t, Options{Attempts: 3}).Digest(context.Background(), tr.host+"/team/app:v1")
+	if err == nil || !strings.Contains(err.Error(), "502") {
+		t.Fatalf("got %v, want a 502 error", err)
+	}
+	// HEAD tried 3 times, then the GET fallback 3 times.
+	if h, g := tr.count("HEAD", "/manifests/v1"), tr.count("GET", "/manifests/v1"); h != 3 || g != 3 {
+		t.Fatalf("%d HEAD and %d GET, want 3 and 3", h, g)
+	}
+}
+
+func TestTimeout(t *testing.T) {
+	t.Parallel()
+	tr := newTestRegistry(t, false)
+	tr.setWrap(func(w http.ResponseWriter, r *http.Request, next http.Handler) {
+		if isManifest(r) {
+			<-r.Context().Done() // never answers
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+	start := time.Now()
+	_, err := newRegistry(t, Options{Timeout: 200 * time.Millisecond}).Digest(context.Background(), tr.host+"/team/app:v1")
+	if !errors.Is(err, resolve.ErrTimeout) {
+		t.Fatalf("got %v, want ErrTimeout", err)
+	}
+	if el := time.Since(start); el > 2*time.Second {
+		t.Fatalf("timed out after %s", el)
+	}
+}
+
+func TestCallerCancellationIsNotATimeout(t *testing.T) {
+	t.Parallel()
+	tr := newTestRegistry(t, false)
+	tr.setWrap(func(w http.ResponseWriter, r *http.Request, next http.Handler) { <-r.Context().Done() })
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(50*time.Millisecond, cancel)
+	_, err := newRegistry(t, Options{}).Digest(ctx, tr.host+"/team/app:v1")
+	if !errors.Is(err, context.Canceled) || errors.Is(err, resolve.ErrTimeout) {
+		t.Fatalf("got %v, want context.Canceled", err)
+	}
+}
+
+func TestTLSRegistry(t *testing.T) {
+	t.Parallel()
+	tr := newTestRegistry(t, true)
+	img := image(t, "linux", "amd64", v1.Config{})
+	tr.pushImage(t, "team/app:v1", img)
+	got, err := newRegistry(t, Options{Transport: tr.front.Client().Transport}).Digest(context.Background(), tr.host+"/team/app:v1")
+	if want, _ := img.Digest(); err != nil || got != want.String() {
+		t.Fatalf("digest %s, %v; want %s", got, err, want)
+	}
+}
+
+func TestInsecureRegistry(t *testing.T) {
+	t.Parallel()
+	tr := newTestRegistry(t, false)
+	img := image(t, "linux", "amd64", v1.Config{})
+	tr.pushImage(t, "team/app:v1", img)
+	// A registry name outside go-containerregistry's localhost heuristic,
+	// dialled on the test server: HTTPS is tried unless it is insecure.
+	_, port, _ := net.SplitHostPort(tr.host)
+	host := "registry.harden.test:" + port
+	dial := &http.Transport{DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
+		return (&net.Dialer{}).DialContext(ctx, network, tr.host)
+	}}
+	ref := host + "/team/app:v1"
+	if _, err := newRegistry(t, Options{Transport: dial}).Digest(context.Background(), ref); err == nil {
+		t.Fatal("plain HTTP registry reached without being marked insecure")
+	}
+	got, err := newRegistry(t, Options{Transport: dial, Insecure: []string{host}}).Digest(context.Background(), ref)
+	if want, _ := img.Digest(); err != nil || got != want.String() {
+		t.Fatalf("digest %s, %v; want %s", got, err, want)
+	}
+}
+
+func TestPinnedReferenceIsItsOwnDigest(t *testing.T) {
+	d := "sha256:" + strings.Repeat("a", 64)
+	got, err := newRegistry(t, Options{}).Digest(context.Background(), "registry.invalid/x@"+d)
+	if err != nil || got != d {
+		t.Fatalf("got %s, %v", got, err)
+	}
+}
+
+func TestArtifactHasNoConfig(t *testing.T) {
+	tr := newTestRegistry(t, false)
+	art := mutate.ConfigMediaType(image(t, "linux", "amd64", v1.Config{}), "application/vnd.cncf.helm.config.v1+json")
+	tr.pushImage(t, "charts/app:1.0", art)
+	r := newRegistry(t, Options{})
+	d, err := r.Digest(context.Background(), tr.host+"/charts/app:1.0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := r.Config(context.Background(), tr.host+"/charts/app@"+d)
+	if err != nil || cfg != nil {
+		t.Fatalf("config %+v, %v; want none", cfg, err)
+	}
+}
+
+func (tr *testRegistry) pings() int {
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	n := 0
+	for _, r := range tr.requests {
+		if r == "GET /v2/" {
+			n++
+		}
+	}
+	return n
+}
+
+func TestOnePingPerRegistry(t *testing.T) {
+	tr := newTestRegistry(t, false)
+	for i := range 5 {
+		tr.pushImage(t, fmt.Sprintf("team/app%d:v1", i), image(t, "linux", "amd64", v1.Config{}))
+	}
+	r := newRegistry(t, Options{})
+	var wg sync.WaitGroup
+	for i := range 5 {
+		wg.Go(func() {
+			if _, err := r.Digest(context.Background(), fmt.Sprintf("%s/team/app%d:v1", tr.host, i)); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	if n := tr.pings(); n != 1 {
+		t.Fatalf("%d pings for 5 repositories of one registry, want 1", n)
+	}
+	if n := tr.count("HEAD", "/manifests/"); n != 5 {
+		t.Fatalf("%d manifest requests, want 5", n)
+	}
+}
+
+// TestResolverOverRegistry runs the resolver on the real backend: many
+// files naming a few references, one request per reference.
+func TestResolverOverRegistry(t *testing.T) {
+	tr := newTestRegistry(t, false)
+	img := image(t, "linux", "amd64", v1.Config{User: "app", Cmd: []string{"run"}})
+	tr.pushImage(t, "team/app:v1", img)
+	idx := mutate.AppendManifests(empty.Index,
+		mutate.IndexAddendum{Add: img, Descriptor: v1.Descriptor{Platform: &v1.Platform{OS: "linux", Architecture: "amd64"}}})
+	tr.pushIndex(t, "team/multi:v1", idx)
+	res := resolve.New(resolve.Options{Images: newRegistry(t, Options{})})
+	var wg sync.WaitGroup
+	for i := range 40 {
+		wg.Go(func() {
+			ref := tr.host + "/team/app:v1"
+			if i%2 == 1 {
+				ref = tr.host + "/team/multi:v1"
+			}
+			got, err := res.Image(context.Background(), ref)
+			if err != nil || got.Config == nil || got.Config.User != "app" {
+				t.Errorf("%s: %+v, %v", ref, got, err)
+			}
+		})
+	}
+	wg.Wait()
+	if h := tr.count("HEAD", "/manifests/v1"); h != 2 {
+		t.Fatalf("%d HEAD requests for 2 references, want 2", h)
+	}
+	data, changed := res.LockFile()
+	imgDigest, _ := img.Digest()
+	idxDigest, _ := idx.Digest()
+	for _, want := range []string{
+		fmt.Sprintf("%q: %q", tr.host+"/team/app:v1", imgDigest.String()),
+		fmt.Sprintf("%q: %q", tr.host+"/team/multi:v1", idxDigest.String()),
+	} {
+		if !changed || !strings.Contains(string(data), want) {
+			t.Fatalf("lock lacks %s:\n%s", want, data)
+		}
+	}
+}

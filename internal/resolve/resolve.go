@@ -1,0 +1,399 @@
+// Package resolve answers the network questions of a whole harden run:
+// image reference → digest and configuration, URL → checksum. It
+// implements transform.Resolver over two small backends (an ImageSource,
+// normally internal/registry, and a URLSource, normally internal/fetch),
+// with a run-wide cache, shared in-flight lookups, a bound on concurrent
+// network lookups, and the lock file behind it.
+//
+// # Policy
+//
+// Lock first: a key the lock file holds is answered from it, with no
+// network, so runs are reproducible. The network is asked only for keys
+// the lock lacks, and every answer it gives is recorded in the lock.
+//   - Options.Update re-resolves every tag and URL from the network (for
+//     --update-digests); configurations are keyed by digest, which never
+//     changes meaning, so they still come from the lock when it has them.
+//   - Options.Offline answers from the lock alone: a key it lacks is an
+//     error wrapping ErrNotInLock that names the key ("image
+//     docker.io/library/python:3.12: not in lock file"). Offline wins over
+//     Update. A configuration missing from the lock is not an error
+//     offline: Image returns the digest with a nil Config.
+//
+// A reference pinned by digest ("python:3.12@sha256:…") is not resolved:
+// its digest is the answer, and only its configuration is looked up. To
+// re-resolve a pinned tag, ask for the tag alone.
+//
+// Each distinct key is resolved at most once per Resolver, however many
+// files ask, and concurrent lookups of one key share a single request.
+// Failures are remembered too (a registry that timed out once is not asked
+// again by the next thousand files), except a lookup abandoned because
+// every caller waiting for it gave up: the next caller tries again.
+//
+// The Resolver never writes files: Lock and LockFile give the lock's new
+// content and whether it changed, for the caller to show or write.
+package resolve
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"sync"
+
+	"github.com/harden-dev/harden/transform"
+)
+
+// ImageSource answers image questions, normally from a registry
+// (internal/registry). Implementations must be safe for concurrent use and
+// should wrap ErrNotFound, ErrUnauthorized or ErrTimeout into their errors.
+type ImageSource interface {
+	// Digest returns the digest ("sha256:…") the tag of ref points to, as
+	// the registry serves it (the index digest of a multi-platform image).
+	// ref is normalised: "docker.io/library/python:3.12-slim".
+	Digest(ctx context.Context, ref string) (string, error)
+	// Config returns the configuration of the image ref names by digest
+	// ("docker.io/library/python@sha256:…"): for an index, the linux/amd64
+	// image's. nil with no error means the artifact has no image
+	// configuration.
+	Config(ctx context.Context, ref string) (*transform.ImageConfig, error)
+}
+
+// URLSource downloads URLs, normally internal/fetch. Implementations must
+// be safe for concurrent use.
+type URLSource interface {
+	// Fetch returns the sha256 (lowercase hex) and size of url's content.
+	Fetch(ctx context.Context, url string) (transform.Download, error)
+}
+
+// DefaultJobs is the default bound on concurrent network lookups.
+const DefaultJobs = 8
+
+// Options configure a Resolver.
+type Options struct {
+	// Images and URLs are the network backends. A nil backend makes
+	// lookups that need it fail (answers from the lock still work).
+	Images ImageSource
+	URLs   URLSource
+	// Lock is the lock file read at the start of the run; nil is an empty
+	// lock. The Resolver works on a copy.
+	Lock *Lock
+	// Offline answers from the lock alone.
+	Offline bool
+	// Update re-resolves tags and URLs the lock already holds.
+	Update bool
+	// SkipConfigs does not fetch image configurations (configurations the
+	// lock holds are still returned): for runs in which no fix reads them,
+	// it saves the requests.
+	SkipConfigs bool
+	// Jobs bounds the network lookups in flight; 0 means DefaultJobs.
+	Jobs int
+	// Progress, when set, gets one line per network lookup as it starts
+	// ("resolving docker.io/library/python:3.12-slim…"). The CLI connects
+	// it to stderr when stderr is a terminal. Writes are serialised.
+	Progress io.Writer
+}
+
+// Resolver implements transform.Resolver for one run. It is safe for
+// concurrent use.
+type Resolver struct {
+	images      ImageSource
+	urls        URLSource
+	offline     bool
+	update      bool
+	skipConfigs bool
+	sem         chan struct{}
+
+	progressMu sync.Mutex
+	progress   io.Writer
+
+	mu       sync.Mutex
+	initial  []byte             // the loaded lock, marshalled
+	lock     *Lock              // the loaded lock plus this run's answers
+	flights  map[string]*flight // every lookup of the run, by kind and key
+	used     map[string]bool    // digests returned by Image in this run
+	replaced map[string]bool    // digests Update replaced in lock.Images
+}
+
+var _ transform.Resolver = (*Resolver)(nil)
+
+// New returns a Resolver configured by opts.
+func New(opts Options) *Resolver {
+	jobs := opts.Jobs
+	if jobs <= 0 {
+		jobs = DefaultJobs
+	}
+	lock := NewLock()
+	if opts.Lock != nil {
+		lock = opts.Lock.Clone()
+	}
+	return &Resolver{
+		images:      opts.Images,
+		urls:        opts.URLs,
+		offline:     opts.Offline,
+		update:      opts.Update,
+		skipConfigs: opts.SkipConfigs,
+		sem:         make(chan struct{}, jobs),
+		progress:    opts.Progress,
+		initial:     lock.Marshal(),
+		lock:        lock,
+		flights:     map[string]*flight{},
+		used:        map[string]bool{},
+		replaced:    map[string]bool{},
+	}
+}
+
+// Image resolves an image reference to its digest and configuration; see
+// the package documentation for where the answers come from. Errors are
+// *LookupError values naming the normalised key.
+func (r *Resolver) Image(ctx context.Context, ref string) (transform.Image, error) {
+	ir, err := ParseImage(ref)
+	if err != nil {
+		return transform.Image{}, &LookupError{Kind: "image", Key: ref, Err: err}
+	}
+	digest := ir.Digest
+	if digest == "" {
+		v, err := r.do(ctx, "image "+ir.Key(), func(ctx context.Context) (any, error) {
+			return r.resolveDigest(ctx, ir.Key())
+		})
+		if err != nil {
+			return transform.Image{}, err
+		}
+		digest = v.(string)
+	}
+	r.mu.Lock()
+	r.used[digest] = true
+	cfg, ok := r.lock.Configs[digest]
+	r.mu.Unlock()
+	img := transform.Image{Digest: digest}
+	switch {
+	case ok:
+		cfg = cloneConfig(cfg)
+		img.Config = &cfg
+	case r.offline || r.skipConfigs:
+	default:
+		ref := ir.Repository + "@" + digest
+		v, err := r.do(ctx, "config "+digest, func(ctx context.Context) (any, error) {
+			return r.resolveConfig(ctx, ref, digest)
+		})
+		if err != nil {
+			return transform.Image{}, err
+		}
+		if c := v.(*transform.ImageConfig); c != nil {
+			cc := cloneConfig(*c)
+			img.Config = &cc
+		}
+	}
+	return img, nil
+}
+
+// URL returns the checksum of a URL's content. An answer from the lock has
+// Size -1: the lock file records only the checksum.
+func (r *Resolver) URL(ctx context.Context, url string) (transform.Download, error) {
+	v, err := r.do(ctx, "url "+url, func(ctx context.Context) (any, error) {
+		return r.fetchURL(ctx, url)
+	})
+	if err != nil {
+		return transform.Download{}, err
+	}
+	return v.(transform.Download), nil
+}
+
+var hexSHA256 = regexp.MustCompile(`^[0-9a-f]{64}$`)
+
+func (r *Resolver) resolveDigest(ctx context.Context, key string) (string, error) {
+	fail := func(err error) (string, error) { return "", &LookupError{Kind: "image", Key: key, Err: err} }
+	r.mu.Lock()
+	d, ok := r.lock.Images[key]
+	r.mu.Unlock()
+	if ok && (!r.update || r.offline) {
+		return d, nil
+	}
+	if r.offline {
+		return fail(ErrNotInLock)
+	}
+	if r.images == nil {
+		return fail(errors.New("no registry configured"))
+	}
+	release, err := r.acquire(ctx)
+	if err != nil {
+		return fail(err)
+	}
+	defer release()
+	r.report("resolving " + key + "…")
+	d, err = r.images.Digest(ctx, key)
+	if err != nil {
+		return fail(err)
+	}
+	if !digestRE.MatchString(d) {
+		return fail(fmt.Errorf("registry returned a malformed digest %q", d))
+	}
+	r.mu.Lock()
+	if old, ok := r.lock.Images[key]; ok && old != d {
+		r.replaced[old] = true
+	}
+	r.lock.Images[key] = d
+	r.mu.Unlock()
+	return d, nil
+}
+
+func (r *Resolver) resolveConfig(ctx context.Context, ref, digest string) (*transform.ImageConfig, error) {
+	fail := func(err error) (*transform.ImageConfig, error) {
+		return nil, &LookupError{Kind: "config", Key: ref, Err: err}
+	}
+	if r.images == nil {
+		return fail(errors.New("no registry configured"))
+	}
+	release, err := r.acquire(ctx)
+	if err != nil {
+		return fail(err)
+	}
+	defer release()
+	r.report("reading the configuration of " + ref + "…")
+	c, err := r.images.Config(ctx, ref)
+	if err != nil {
+		return fail(err)
+	}
+	if c == nil {
+		return nil, nil
+	}
+	cc := cloneConfig(*c)
+	r.mu.Lock()
+	r.lock.Configs[digest] = cc
+	r.mu.Unlock()
+	return &cc, nil
+}
+
+func (r *Resolver) fetchURL(ctx context.Context, url string) (transform.Download, error) {
+	fail := func(err error) (transform.Download, error) {
+		return transform.Download{}, &LookupError{Kind: "url", Key: url, Err: err}
+	}
+	r.mu.Lock()
+	sum, ok := r.lock.URLs[url]
+	r.mu.Unlock()
+	if ok && (!r.update || r.offline) {
+		return transform.Download{SHA256: sum[len("sha256:"):], Size: -1}, nil
+	}
+	if r.offline {
+		return fail(ErrNotInLock)
+	}
+	if r.urls == nil {
+		return fail(errors.New("no URL fetcher configured"))
+	}
+	release, err := r.acquire(ctx)
+	if err != nil {
+		return fail(err)
+	}
+	defer release()
+	r.report("fetching " + url + "…")
+	d, err := r.urls.Fetch(ctx, url)
+	if err != nil {
+		return fail(err)
+	}
+	if !hexSHA256.MatchString(d.SHA256) {
+		return fail(fmt.Errorf("fetcher returned a malformed sha256 %q", d.SHA256))
+	}
+	r.mu.Lock()
+	r.lock.URLs[url] = "sha256:" + d.SHA256
+	r.mu.Unlock()
+	return d, nil
+}
+
+// acquire takes one of the Jobs slots for a network lookup.
+func (r *Resolver) acquire(ctx context.Context) (release func(), err error) {
+	select {
+	case r.sem <- struct{}{}:
+		return func() { <-r.sem }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+func (r *Resolver) report(line string) {
+	if r.progress == nil {
+		return
+	}
+	r.progressMu.Lock()
+	defer r.progressMu.Unlock()
+	_, _ = io.WriteString(r.progress, line+"\n")
+}
+
+// Lock returns a copy of the lock as it is now: the loaded lock plus this
+// run's answers. Entries this run did not use are kept (a run over some of
+// the files must not forget the others' entries), except configurations of
+// digests that Update replaced and nothing references any more.
+func (r *Resolver) Lock() *Lock {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	l := r.lock.Clone()
+	if len(r.replaced) > 0 {
+		current := map[string]bool{}
+		for _, d := range l.Images {
+			current[d] = true
+		}
+		for d := range r.replaced {
+			if !current[d] && !r.used[d] {
+				delete(l.Configs, d)
+			}
+		}
+	}
+	return l
+}
+
+// LockFile returns the lock file's new content and whether it differs from
+// the lock the run started with (compared as marshalled, so a hand-edited
+// file with the same entries is unchanged).
+func (r *Resolver) LockFile() (data []byte, changed bool) {
+	data = r.Lock().Marshal()
+	return data, string(data) != string(r.initial)
+}
+
+// flight is one lookup, shared by every caller that asks for its key.
+type flight struct {
+	done    chan struct{} // closed when val and err are set
+	val     any
+	err     error
+	waiters int                // callers waiting now
+	cancel  context.CancelFunc // stops the lookup
+}
+
+// do runs fn once per key for the life of the Resolver and returns its
+// result to every caller. fn runs under a context of its own that keeps the
+// first caller's values but is cancelled only when every caller waiting for
+// it has given up; such an abandoned flight is forgotten, so that the next
+// caller starts a new one.
+func (r *Resolver) do(ctx context.Context, key string, fn func(context.Context) (any, error)) (any, error) {
+	r.mu.Lock()
+	f, ok := r.flights[key]
+	if !ok {
+		fctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+		f = &flight{done: make(chan struct{}), cancel: cancel}
+		r.flights[key] = f
+		go func() {
+			defer cancel()
+			f.val, f.err = fn(fctx)
+			close(f.done)
+		}()
+	}
+	f.waiters++
+	r.mu.Unlock()
+	select {
+	case <-f.done:
+		return f.val, f.err
+	case <-ctx.Done():
+		r.mu.Lock()
+		f.waiters--
+		if f.waiters == 0 {
+			select {
+			case <-f.done: // finished meanwhile: keep the answer
+			default:
+				f.cancel()
+				if r.flights[key] == f {
+					delete(r.flights, key)
+				}
+			}
+		}
+		r.mu.Unlock()
+		return nil, ctx.Err()
+	}
+}
