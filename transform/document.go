@@ -18,6 +18,7 @@ import (
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
+	"mvdan.cc/sh/v3/syntax"
 )
 
 // Document is one Dockerfile: the raw bytes, the buildkit parse result, the
@@ -40,6 +41,9 @@ type Document struct {
 	eol        string
 	lowercase  bool
 	supp       *suppressions
+	insts      map[*parser.Node]*Instruction // token spans, built by Inst
+	shells     map[*parser.Node]*Shell       // shell sources, built by Shell
+	shp        *syntax.Parser                // reused for every shell source
 	metaEnv    Env
 }
 
