@@ -15,6 +15,9 @@ type Resolver interface {
 	// "ghcr.io/o/r:v1") to the digest its tag points to and the parts of
 	// its configuration fixes read.
 	Image(ctx context.Context, ref string) (Image, error)
+	// Tags lists the tags of the repository ref names (its own tag is
+	// ignored). Offline, only the tags the lock file records are known.
+	Tags(ctx context.Context, ref string) ([]string, error)
 	// URL fetches a URL and returns the checksum and size of its content.
 	URL(ctx context.Context, url string) (Download, error)
 }
@@ -42,7 +45,7 @@ type ImageConfig struct {
 // Download is what harden learned by fetching a URL.
 type Download struct {
 	SHA256 string // lowercase hex
-	Size   int64
+	Size   int64  // -1 when the answer came from the lock file, which keeps only the checksum
 }
 
 // ErrNoResolver is returned by lookups in a run that has no resolver.
@@ -51,7 +54,8 @@ var ErrNoResolver = errors.New("no resolver configured")
 // noResolver fails every lookup.
 type noResolver struct{}
 
-func (noResolver) Image(context.Context, string) (Image, error) { return Image{}, ErrNoResolver }
+func (noResolver) Image(context.Context, string) (Image, error)   { return Image{}, ErrNoResolver }
+func (noResolver) Tags(context.Context, string) ([]string, error) { return nil, ErrNoResolver }
 func (noResolver) URL(context.Context, string) (Download, error) {
 	return Download{}, ErrNoResolver
 }

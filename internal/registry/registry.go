@@ -70,7 +70,10 @@ type Registry struct {
 	timeout  time.Duration
 }
 
-var _ resolve.ImageSource = (*Registry)(nil)
+var (
+	_ resolve.ImageSource = (*Registry)(nil)
+	_ resolve.TagSource   = (*Registry)(nil)
+)
 
 // New returns a Registry configured by opts.
 func New(opts Options) (*Registry, error) {
@@ -223,6 +226,28 @@ func (r *Registry) Config(ctx context.Context, ref string) (*transform.ImageConf
 		WorkingDir: cf.Config.WorkingDir,
 		OS:         cf.OS,
 	}, nil
+}
+
+// Tags lists the tags of a repository ("docker.io/library/nginx"),
+// following the registry's pagination (Link headers). Errors are classified
+// as for Digest.
+func (r *Registry) Tags(ctx context.Context, repository string) ([]string, error) {
+	repo, err := name.NewRepository(repository)
+	if err != nil {
+		return nil, err
+	}
+	if r.insecure[repo.RegistryStr()] {
+		if repo, err = name.NewRepository(repository, name.Insecure); err != nil {
+			return nil, err
+		}
+	}
+	ctx, cancel := context.WithTimeout(ctx, r.timeout)
+	defer cancel()
+	tags, err := r.puller.List(ctx, repo)
+	if err != nil {
+		return nil, r.classify(ctx, err)
+	}
+	return tags, nil
 }
 
 // pick chooses the image of an index whose configuration harden reads.

@@ -3,6 +3,7 @@ package registry
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -10,8 +11,11 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -575,5 +579,66 @@ func TestResolverOverRegistry(t *testing.T) {
 		if !changed || !strings.Contains(string(data), want) {
 			t.Fatalf("lock lacks %s:\n%s", want, data)
 		}
+	}
+}
+
+// pageTags serves the tag list in pages of n, with the Link header of the
+// distribution spec, as Docker Hub and other registries do.
+func pageTags(n int) func(w http.ResponseWriter, r *http.Request, next http.Handler) {
+	return func(w http.ResponseWriter, r *http.Request, next http.Handler) {
+		if !strings.HasSuffix(r.URL.Path, "/tags/list") {
+			next.ServeHTTP(w, r)
+			return
+		}
+		q := r.URL.Query()
+		q.Set("n", strconv.Itoa(n))
+		r2 := r.Clone(r.Context())
+		r2.URL.RawQuery = q.Encode()
+		rec := httptest.NewRecorder()
+		next.ServeHTTP(rec, r2)
+		if rec.Code != http.StatusOK {
+			w.WriteHeader(rec.Code)
+			w.Write(rec.Body.Bytes())
+			return
+		}
+		var page struct {
+			Name string   `json:"name"`
+			Tags []string `json:"tags"`
+		}
+		if err := json.Unmarshal(rec.Body.Bytes(), &page); err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		if len(page.Tags) == n {
+			nq := url.Values{"n": {strconv.Itoa(n)}, "last": {page.Tags[n-1]}}
+			w.Header().Set("Link", fmt.Sprintf(`<%s?%s>; rel="next"`, r.URL.Path, nq.Encode()))
+		}
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(page)
+	}
+}
+
+func TestTagsFollowPagination(t *testing.T) {
+	tr := newTestRegistry(t, false)
+	img := image(t, "linux", "amd64", v1.Config{})
+	want := []string{"1", "1.27", "1.27.3", "1.27.3-bookworm", "bookworm", "latest", "mainline"}
+	for _, tag := range want {
+		tr.pushImage(t, "library/nginx:"+tag, img)
+	}
+	tr.setWrap(pageTags(2))
+	r := newRegistry(t, Options{})
+	got, err := r.Tags(context.Background(), tr.host+"/library/nginx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(got)
+	if !slices.Equal(got, want) {
+		t.Errorf("tags %v, want %v", got, want)
+	}
+	if pages := tr.count("GET", "/tags/list"); pages != 4 {
+		t.Errorf("%d tag-list requests, want 4 pages of 2", pages)
+	}
+	if _, err := r.Tags(context.Background(), tr.host+"/library/missing"); !errors.Is(err, resolve.ErrNotFound) {
+		t.Errorf("missing repository: %v, want ErrNotFound", err)
 	}
 }

@@ -39,6 +39,8 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"slices"
+	"strings"
 	"sync"
 
 	"github.com/harden-dev/harden/transform"
@@ -57,6 +59,14 @@ type ImageSource interface {
 	// image's. nil with no error means the artifact has no image
 	// configuration.
 	Config(ctx context.Context, ref string) (*transform.ImageConfig, error)
+}
+
+// TagSource lists a repository's tags, normally internal/registry. An
+// ImageSource that also implements it answers Resolver.Tags online.
+type TagSource interface {
+	// Tags lists every tag of repository ("docker.io/library/nginx"),
+	// following the registry's pagination.
+	Tags(ctx context.Context, repository string) ([]string, error)
 }
 
 // URLSource downloads URLs, normally internal/fetch. Implementations must
@@ -185,6 +195,57 @@ func (r *Resolver) Image(ctx context.Context, ref string) (transform.Image, erro
 		}
 	}
 	return img, nil
+}
+
+// Tags lists the tags of the repository an image reference names
+// ("nginx", "ghcr.io/o/r:v1": the tag is ignored), sorted. Online the
+// registry is asked once per run; offline the answer is the tags the lock
+// file records for that repository, which are the tags earlier runs
+// resolved. Errors are *LookupError values.
+func (r *Resolver) Tags(ctx context.Context, ref string) ([]string, error) {
+	ir, err := ParseImage(ref)
+	if err != nil {
+		return nil, &LookupError{Kind: "tags", Key: ref, Err: err}
+	}
+	v, err := r.do(ctx, "tags "+ir.Repository, func(ctx context.Context) (any, error) {
+		return r.listTags(ctx, ir.Repository)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return slices.Clone(v.([]string)), nil
+}
+
+func (r *Resolver) listTags(ctx context.Context, repository string) ([]string, error) {
+	if r.offline {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		var tags []string
+		for key := range r.lock.Images {
+			if repo, tag, ok := strings.Cut(key, ":"); ok && repo == repository {
+				tags = append(tags, tag)
+			}
+		}
+		slices.Sort(tags)
+		return tags, nil
+	}
+	lister, ok := r.images.(TagSource)
+	if !ok {
+		return nil, &LookupError{Kind: "tags", Key: repository, Err: errors.New("the registry backend cannot list tags")}
+	}
+	release, err := r.acquire(ctx)
+	if err != nil {
+		return nil, &LookupError{Kind: "tags", Key: repository, Err: err}
+	}
+	defer release()
+	r.report("listing the tags of " + repository + "…")
+	tags, err := lister.Tags(ctx, repository)
+	if err != nil {
+		return nil, &LookupError{Kind: "tags", Key: repository, Err: err}
+	}
+	tags = slices.Clone(tags)
+	slices.Sort(tags)
+	return slices.Compact(tags), nil
 }
 
 // URL returns the checksum of a URL's content. An answer from the lock has
