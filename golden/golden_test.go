@@ -10,6 +10,12 @@
 //	stderr  (optional) the expected standard error; its presence means the
 //	        case expects exit status 2 and an untouched file
 //
+// FIX is the name of a fix: its cases run that fix alone, with
+// `--select FIX --offline` before the case's flags (and `--lock lock.json`
+// when the case or FIX holds a lock.json), so adding a fix never changes
+// another fix's expected files. testdata/_combined/CASE/ holds cases where
+// fixes act together: they run every fix, with the case's flags only.
+//
 // Negative cases have output equal to input and an empty diff.
 // `go test ./golden -update` rewrites output, diff and stderr.
 package golden
@@ -78,6 +84,37 @@ func runHarden(t *testing.T, dir string, stdin []byte, args ...string) (stdout, 
 	return out.String(), errb.String(), code
 }
 
+// combined is the folder of cases that run every fix.
+const combined = "_combined"
+
+// caseFlags returns the flags a case runs with, and the lock file it reads
+// ("" for none): its fix folder's --select FIX --offline (none in
+// _combined), a --lock for the case's or the fix folder's lock.json, then
+// the case's own flags file.
+func caseFlags(t *testing.T, caseDir string) (flags []string, lock string) {
+	t.Helper()
+	fixDir := filepath.Dir(caseDir)
+	if fix := filepath.Base(fixDir); fix != combined {
+		if len(fixes.Lookup(fix)) != 1 || fixes.Lookup(fix)[0].Name != fix {
+			t.Fatalf("%s: the folder is not named after a fix (nor %s)", fixDir, combined)
+		}
+		flags = append(flags, "--select", fix, "--offline")
+	}
+	for _, dir := range []string{caseDir, fixDir} {
+		if _, err := os.Stat(filepath.Join(dir, "lock.json")); err == nil {
+			lock = filepath.Join(dir, "lock.json")
+			// TODO(lead): harden fix has no --lock flag yet; until it does,
+			// a case with a lock.json fails on the unknown flag.
+			flags = append(flags, "--lock", "lock.json")
+			break
+		}
+	}
+	if b, ok := readOptional(t, filepath.Join(caseDir, "flags")); ok {
+		flags = append(flags, strings.Fields(string(b))...)
+	}
+	return flags, lock
+}
+
 // caseOptions reads a case's flags the way harden fix does.
 func caseOptions(t *testing.T, flags []string) transform.Options {
 	t.Helper()
@@ -86,6 +123,7 @@ func caseOptions(t *testing.T, flags []string) transform.Options {
 	ign := fs.StringSlice("ignore", nil, "")
 	unsafe := fs.Bool("unsafe", false, "")
 	offline := fs.Bool("offline", false, "")
+	fs.String("lock", "", "") // TODO(lead): the resolver of the lock file, once it exists
 	if err := fs.Parse(flags); err != nil {
 		t.Fatalf("flags: %v", err)
 	}
@@ -125,14 +163,20 @@ func TestGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var flags []string
-			if b, ok := readOptional(t, filepath.Join(dir, "flags")); ok {
-				flags = strings.Fields(string(b))
-			}
+			flags, lock := caseFlags(t, dir)
 			_, expectError := readOptional(t, filepath.Join(dir, "stderr"))
 
-			// The patched file, through standard input.
 			work := t.TempDir()
+			if lock != "" {
+				b, err := os.ReadFile(lock)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(filepath.Join(work, "lock.json"), b, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			// The patched file, through standard input.
 			output, stderr, code := runHarden(t, work, input, append(append([]string{"fix"}, flags...), "-")...)
 			// The diff, from a file named Dockerfile in the working directory.
 			file := filepath.Join(work, "Dockerfile")
