@@ -54,11 +54,11 @@ func WriteMarkdown(w io.Writer, files []FixedFile) error {
 		b.WriteString("| File | Line | Fix | Change |\n|---|---|---|---|\n")
 		for _, f := range changed {
 			if len(f.Applied) == 0 { // a run output, such as the lock file
-				fmt.Fprintf(&b, "| %s | | | %s |\n", code(f.Path), cell(createdOrUpdated(f)))
+				fmt.Fprintf(&b, "| %s | | | %s |\n", cellCode(f.Path), cell(createdOrUpdated(f)))
 				continue
 			}
 			for _, a := range f.Applied {
-				fmt.Fprintf(&b, "| %s | %d | %s | %s |\n", code(f.Path), a.Line, code(a.Fix.Name), cell(a.Title))
+				fmt.Fprintf(&b, "| %s | %d | %s | %s |\n", cellCode(f.Path), a.Line, cellCode(a.Fix.Name), cell(a.Title))
 			}
 		}
 	}
@@ -159,8 +159,12 @@ func inline(s string) string {
 // cell is inline text inside a table cell, where "|" ends the cell.
 func cell(s string) string { return strings.ReplaceAll(inline(s), "|", `\|`) }
 
-// code is s as an inline code span, in a table cell as well: the span's
-// backtick fence is longer than any run of backticks in s.
+// cellCode is code in a table cell, where "|" must be escaped even inside a
+// code span.
+func cellCode(s string) string { return strings.ReplaceAll(code(s), "|", `\|`) }
+
+// code is s as an inline code span: the span's backtick fence is longer
+// than any run of backticks in s.
 func code(s string) string {
 	s = strings.Join(strings.Fields(s), " ")
 	fence := strings.Repeat("`", longestRun(s, '`')+1)
@@ -168,7 +172,7 @@ func code(s string) string {
 	if strings.HasPrefix(s, "`") || strings.HasSuffix(s, "`") {
 		pad = " "
 	}
-	return fence + pad + strings.ReplaceAll(s, "|", `\|`) + pad + fence
+	return fence + pad + s + pad + fence
 }
 
 // longestRun is the length of the longest run of c in s.

@@ -158,13 +158,20 @@ func Run(ctx context.Context, paths []string, opts Options, emit func(*File) err
 	}
 	go func() {
 		defer close(next)
+		skip := func(from int) { // never started: files[j] stays nil
+			for j := from; j < len(inputs); j++ {
+				close(done[j])
+			}
+		}
 		for i := range inputs {
+			if runCtx.Err() != nil { // the select below would pick at random
+				skip(i)
+				return
+			}
 			select {
 			case next <- i:
 			case <-runCtx.Done():
-				for j := i; j < len(inputs); j++ {
-					close(done[j]) // never started: files[j] stays nil
-				}
+				skip(i)
 				return
 			}
 		}
