@@ -263,3 +263,47 @@ func TestGolden(t *testing.T) {
 		t.Error(p)
 	}
 }
+
+// TestCaseFlags: a fix folder's cases run that fix alone and offline, with
+// the case's lock.json, else the fix folder's, then the case's flags;
+// _combined cases run with their flags only.
+func TestCaseFlags(t *testing.T) {
+	root := t.TempDir()
+	write := func(name, content string) {
+		p := filepath.Join(root, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("non-root-user/plain/input", "FROM a\n")
+	write("non-root-user/flagged/flags", "--unsafe\n")
+	write("non-root-user/own-lock/lock.json", "{}")
+	write(combined+"/both/flags", "--ignore DL3002 --unsafe")
+	for _, tc := range []struct{ dir, flags, lock string }{
+		{"non-root-user/plain", "--select non-root-user --offline", ""},
+		{"non-root-user/flagged", "--select non-root-user --offline --unsafe", ""},
+		{"non-root-user/own-lock", "--select non-root-user --offline --lock lock.json", "non-root-user/own-lock/lock.json"},
+		{combined + "/both", "--ignore DL3002 --unsafe", ""},
+	} {
+		flags, lock := caseFlags(t, filepath.Join(root, filepath.FromSlash(tc.dir)))
+		wantLock := ""
+		if tc.lock != "" {
+			wantLock = filepath.Join(root, filepath.FromSlash(tc.lock))
+		}
+		if strings.Join(flags, " ") != tc.flags || lock != wantLock {
+			t.Errorf("%s: flags %q lock %q, want %q %q", tc.dir, flags, lock, tc.flags, wantLock)
+		}
+	}
+	// The fix folder's lock.json serves every case without its own.
+	write("non-root-user/lock.json", "{}")
+	if flags, lock := caseFlags(t, filepath.Join(root, "non-root-user", "plain")); lock != filepath.Join(root, "non-root-user", "lock.json") ||
+		strings.Join(flags, " ") != "--select non-root-user --offline --lock lock.json" {
+		t.Errorf("fix folder lock: %q %q", flags, lock)
+	}
+	if _, lock := caseFlags(t, filepath.Join(root, "non-root-user", "own-lock")); lock != filepath.Join(root, "non-root-user", "own-lock", "lock.json") {
+		t.Errorf("the case's own lock.json must win, got %q", lock)
+	}
+}
