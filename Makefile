@@ -14,8 +14,12 @@ all: lint test build
 build:
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/harden
 
+# The corpus tests skip when the corpus is missing (HARDEN_REQUIRE_CORPUS=1
+# makes that a failure, as .ci/run does); say so, since go test hides it.
 test:
 	$(GO) test ./...
+	@[ -n "$$HARDEN_CORPUS" ] || [ -f "$(CORPUS)/MANIFEST.tsv" ] || \
+	  echo "note: corpus tests skipped: no corpus at $(CORPUS); run them with HARDEN_CORPUS=DIR make test"
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \

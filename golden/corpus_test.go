@@ -16,14 +16,31 @@ import (
 	"github.com/harden-dev/harden/transform"
 )
 
-// corpusDir is ../shared/corpus beside the checkout (HARDEN_CORPUS overrides).
+// requireCorpus is the environment variable that makes a missing corpus a
+// failure instead of a skip; .ci/run sets it.
+const requireCorpus = "HARDEN_REQUIRE_CORPUS"
+
+// skipNote prints, once per test binary, that the corpus tests were
+// skipped and how to run them.
+var skipNote sync.Once
+
+// corpusDir is ../shared/corpus beside the checkout (HARDEN_CORPUS
+// overrides). When it is missing the test is skipped, or fails when
+// HARDEN_REQUIRE_CORPUS=1.
 func corpusDir(tb testing.TB) string {
+	tb.Helper()
 	dir := os.Getenv("HARDEN_CORPUS")
 	if dir == "" {
 		dir = filepath.Join("..", "..", "shared", "corpus")
 	}
 	if _, err := os.Stat(filepath.Join(dir, "MANIFEST.tsv")); err != nil {
-		tb.Skipf("corpus not found at %s (set HARDEN_CORPUS): %v", dir, err)
+		if os.Getenv(requireCorpus) == "1" {
+			tb.Fatalf("corpus not found at %s and %s=1: %v", dir, requireCorpus, err)
+		}
+		skipNote.Do(func() {
+			fmt.Fprintf(os.Stderr, "golden: corpus tests skipped: no corpus at %s; run them with HARDEN_CORPUS=DIR go test ./golden\n", dir)
+		})
+		tb.Skipf("corpus not found at %s (set HARDEN_CORPUS=DIR): %v", dir, err)
 	}
 	return dir
 }

@@ -10,6 +10,12 @@
 //	stderr  (optional) the expected standard error; its presence means the
 //	        case expects exit status 2 and an untouched file
 //
+// FIX is the name of a fix: its cases run that fix alone, with
+// `--select FIX --offline` before the case's flags (and `--lock lock.json`
+// when the case or FIX holds a lock.json), so adding a fix never changes
+// another fix's expected files. testdata/_combined/CASE/ holds cases where
+// fixes act together: they run every fix, with the case's flags only.
+//
 // Negative cases have output equal to input and an empty diff.
 // `go test ./golden -update` rewrites output, diff and stderr.
 package golden
@@ -78,6 +84,37 @@ func runHarden(t *testing.T, dir string, stdin []byte, args ...string) (stdout, 
 	return out.String(), errb.String(), code
 }
 
+// combined is the folder of cases that run every fix.
+const combined = "_combined"
+
+// caseFlags returns the flags a case runs with, and the lock file it reads
+// ("" for none): its fix folder's --select FIX --offline (none in
+// _combined), a --lock for the case's or the fix folder's lock.json, then
+// the case's own flags file.
+func caseFlags(t *testing.T, caseDir string) (flags []string, lock string) {
+	t.Helper()
+	fixDir := filepath.Dir(caseDir)
+	if fix := filepath.Base(fixDir); fix != combined {
+		if len(fixes.Lookup(fix)) != 1 || fixes.Lookup(fix)[0].Name != fix {
+			t.Fatalf("%s: the folder is not named after a fix (nor %s)", fixDir, combined)
+		}
+		flags = append(flags, "--select", fix, "--offline")
+	}
+	for _, dir := range []string{caseDir, fixDir} {
+		if _, err := os.Stat(filepath.Join(dir, "lock.json")); err == nil {
+			lock = filepath.Join(dir, "lock.json")
+			// TODO(lead): harden fix has no --lock flag yet; until it does,
+			// a case with a lock.json fails on the unknown flag.
+			flags = append(flags, "--lock", "lock.json")
+			break
+		}
+	}
+	if b, ok := readOptional(t, filepath.Join(caseDir, "flags")); ok {
+		flags = append(flags, strings.Fields(string(b))...)
+	}
+	return flags, lock
+}
+
 // caseOptions reads a case's flags the way harden fix does.
 func caseOptions(t *testing.T, flags []string) transform.Options {
 	t.Helper()
@@ -86,6 +123,7 @@ func caseOptions(t *testing.T, flags []string) transform.Options {
 	ign := fs.StringSlice("ignore", nil, "")
 	unsafe := fs.Bool("unsafe", false, "")
 	offline := fs.Bool("offline", false, "")
+	fs.String("lock", "", "") // TODO(lead): the resolver of the lock file, once it exists
 	if err := fs.Parse(flags); err != nil {
 		t.Fatalf("flags: %v", err)
 	}
@@ -125,14 +163,20 @@ func TestGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var flags []string
-			if b, ok := readOptional(t, filepath.Join(dir, "flags")); ok {
-				flags = strings.Fields(string(b))
-			}
+			flags, lock := caseFlags(t, dir)
 			_, expectError := readOptional(t, filepath.Join(dir, "stderr"))
 
-			// The patched file, through standard input.
 			work := t.TempDir()
+			if lock != "" {
+				b, err := os.ReadFile(lock)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(filepath.Join(work, "lock.json"), b, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			// The patched file, through standard input.
 			output, stderr, code := runHarden(t, work, input, append(append([]string{"fix"}, flags...), "-")...)
 			// The diff, from a file named Dockerfile in the working directory.
 			file := filepath.Join(work, "Dockerfile")
@@ -217,5 +261,49 @@ func TestGolden(t *testing.T) {
 	}
 	for _, p := range problems {
 		t.Error(p)
+	}
+}
+
+// TestCaseFlags: a fix folder's cases run that fix alone and offline, with
+// the case's lock.json, else the fix folder's, then the case's flags;
+// _combined cases run with their flags only.
+func TestCaseFlags(t *testing.T) {
+	root := t.TempDir()
+	write := func(name, content string) {
+		p := filepath.Join(root, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("non-root-user/plain/input", "FROM a\n")
+	write("non-root-user/flagged/flags", "--unsafe\n")
+	write("non-root-user/own-lock/lock.json", "{}")
+	write(combined+"/both/flags", "--ignore DL3002 --unsafe")
+	for _, tc := range []struct{ dir, flags, lock string }{
+		{"non-root-user/plain", "--select non-root-user --offline", ""},
+		{"non-root-user/flagged", "--select non-root-user --offline --unsafe", ""},
+		{"non-root-user/own-lock", "--select non-root-user --offline --lock lock.json", "non-root-user/own-lock/lock.json"},
+		{combined + "/both", "--ignore DL3002 --unsafe", ""},
+	} {
+		flags, lock := caseFlags(t, filepath.Join(root, filepath.FromSlash(tc.dir)))
+		wantLock := ""
+		if tc.lock != "" {
+			wantLock = filepath.Join(root, filepath.FromSlash(tc.lock))
+		}
+		if strings.Join(flags, " ") != tc.flags || lock != wantLock {
+			t.Errorf("%s: flags %q lock %q, want %q %q", tc.dir, flags, lock, tc.flags, wantLock)
+		}
+	}
+	// The fix folder's lock.json serves every case without its own.
+	write("non-root-user/lock.json", "{}")
+	if flags, lock := caseFlags(t, filepath.Join(root, "non-root-user", "plain")); lock != filepath.Join(root, "non-root-user", "lock.json") ||
+		strings.Join(flags, " ") != "--select non-root-user --offline --lock lock.json" {
+		t.Errorf("fix folder lock: %q %q", flags, lock)
+	}
+	if _, lock := caseFlags(t, filepath.Join(root, "non-root-user", "own-lock")); lock != filepath.Join(root, "non-root-user", "own-lock", "lock.json") {
+		t.Errorf("the case's own lock.json must win, got %q", lock)
 	}
 }

@@ -1,11 +1,10 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/harden-dev/harden/internal/report"
-	"github.com/harden-dev/harden/transform"
+	"github.com/harden-dev/harden/internal/runner"
 )
 
 const checkDescription = `Report every finding, including those harden cannot fix, one per line:
@@ -14,16 +13,12 @@ const checkDescription = `Report every finding, including those harden cannot fi
 
 KIND is "default" (fixed by 'harden fix'), "unsafe" (fixed by 'harden fix
 --unsafe') or "none" (no automatic fix, and nothing after it). Exits 1 when
-there are findings.`
-
-type checkOutcome struct {
-	findings []transform.Finding
-	err      error
-}
+there are findings. --format github prints the same as GitHub Actions
+annotations (::warning file=PATH,line=LINE,title=NAME::…).`
 
 func runCheck(e *env, name string, args []string) error {
 	fs := newFlagSet(e, name, "[PATH…]", checkDescription)
-	format := fs.String("format", "text", "output format: text, json or sarif (SARIF 2.1.0, for GitHub code scanning)")
+	format := fs.String("format", "text", "output format: text, json, sarif (SARIF 2.1.0, for GitHub code scanning) or github (GitHub Actions annotations)")
 	stdinName := fs.String("stdin-filename", "<stdin>", "name of the file read from standard input, for messages")
 	var sel selection
 	sel.register(fs, false)
@@ -31,74 +26,46 @@ func runCheck(e *env, name string, args []string) error {
 		return err
 	}
 	switch *format {
-	case "text", "json", "sarif":
+	case "text", "json", "sarif", "github":
 	default:
-		return fmt.Errorf("--format must be text, json or sarif, not %q", *format)
+		return fmt.Errorf("--format must be text, json, sarif or github, not %q", *format)
 	}
-	opts, paths, err := sel.resolve(fs)
+	opts, paths, err := sel.resolve(e, fs)
 	if err != nil {
 		return err
 	}
 
 	var failed, found bool
 	doc := &report.Document{Tool: "harden", Version: versionString(), Files: []report.File{}}
-	var sarif []report.SARIFFile
-	forEach(collect(paths), func(in input) checkOutcome {
-		if in.err != nil {
-			return checkOutcome{err: in.err}
-		}
-		path := in.path
-		if path == "-" {
-			path = *stdinName
-		}
-		src, err := readInput(e, in.path)
-		if err != nil {
-			return checkOutcome{err: err}
-		}
-		d, err := transform.Parse(path, src)
-		if err != nil {
-			return checkOutcome{err: err}
-		}
-		return checkOutcome{findings: transform.Collect(e.context(), d, opts)}
-	}, func(in input, out checkOutcome) {
-		path := in.path
-		if path == "-" {
-			path = *stdinName
-		}
-		if out.err != nil {
+	var sarif []report.FileFindings
+	_, err = runner.Run(e.context(), paths, e.runOptions(runner.Check, opts, *stdinName), func(f *runner.File) error {
+		if f.Err != nil {
 			failed = true
-			reportError(e.stderr, path, out.err)
+			reportError(e.stderr, f.Path, f.Err)
 		}
-		if len(out.findings) > 0 {
+		if len(f.Findings) > 0 {
 			found = true
 		}
+		ff := report.NewFileFindings(f.Path, f.Findings, f.Err)
 		switch *format {
 		case "text":
-			for _, f := range out.findings {
-				fix := f.Applicability.String()
-				if f.Title != "" {
-					fix += ": " + f.Title
-				}
-				fmt.Fprintf(e.stdout, "%s:%d: %s: %s [fix: %s]\n", path, f.Line, f.Fix.Name, f.Message, fix)
-			}
+			report.WriteText(e.stdout, ff)
+		case "github":
+			report.WriteGitHub(e.stdout, ff)
 		case "json":
-			jf := report.File{Path: path, Findings: report.Findings(out.findings)}
-			if out.err != nil {
-				jf.Error = out.err.Error()
+			jf := report.File{Path: f.Path, Findings: report.Findings(f.Findings)}
+			if f.Err != nil {
+				jf.Error = f.Err.Error()
 			}
 			doc.Files = append(doc.Files, jf)
 		case "sarif":
-			sf := report.SARIFFile{Path: path, Findings: out.findings}
-			if out.err != nil {
-				sf.Error = out.err.Error()
-				var pe *transform.ParseError
-				if errors.As(out.err, &pe) {
-					sf.ErrorLine = pe.Line
-				}
-			}
-			sarif = append(sarif, sf)
+			sarif = append(sarif, ff)
 		}
+		return nil
 	})
+	if err != nil {
+		return err
+	}
 	switch *format {
 	case "json":
 		if err := report.WriteJSON(e.stdout, doc); err != nil {

@@ -10,54 +10,43 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-
-	"github.com/harden-dev/harden/fixes"
 )
 
 // checkLine is the documented text format of one finding.
 var checkLine = regexp.MustCompile(`^(.+):([0-9]+): ([a-z0-9]+(?:-[a-z0-9]+)*): (.+) \[fix: (default|unsafe|none)(?:: .+)?\]$`)
 
-// TestCheckText: one PATH:LINE: NAME: message [fix: …] line per finding,
-// including findings with no automatic fix; exit 1 with findings.
+// TestCheckText: one PATH:LINE: NAME: problem [fix: KIND: title] line per
+// finding, including findings with no automatic fix, unsafe ones and ones
+// that need the network; exit 1 with findings.
 func TestCheckText(t *testing.T) {
 	dir := inTempDir(t)
 	writeTree(t, dir, map[string]string{
-		"a/Dockerfile":  rootDockerfile,
-		"g/Dockerfile":  gosuDockerfile,
-		"ok/Dockerfile": nonRootDockerfile,
+		"a/Dockerfile":  dirtyDockerfile,
+		"g/Dockerfile":  sudoDockerfile,
+		"n/Dockerfile":  netDockerfile,
+		"ok/Dockerfile": cleanDockerfile,
+		"u/Dockerfile":  unsafeDockerfile,
 	})
-	age(t, "a/Dockerfile")
+	age(t, "a/Dockerfile", "u/Dockerfile")
 	r := harden(t, "check")
 	wantCode(t, r, 1)
 	if r.stderr != "" {
 		t.Errorf("stderr %q", r.stderr)
 	}
-	got := lines(r.stdout)
-	if len(got) != 2 {
-		t.Fatalf("want 2 findings, got:\n%s", r.stdout)
+	want := "a/Dockerfile:3: add-label: Image has no harden label [fix: default: Append LABEL harden=1]\n" +
+		"g/Dockerfile:2: no-sudo: RUN uses sudo, which a container does not need [fix: none]\n" +
+		"n/Dockerfile:1: pin-digest: registry.example/app:1 is not pinned [fix: default: Pin registry.example/app:1 to its digest]\n" +
+		"u/Dockerfile:2: pin-user: Runs as root: files it writes may need another owner [fix: unsafe: Replace USER root with USER 1000]\n"
+	if r.stdout != want {
+		t.Errorf("harden check:\n%s\nwant:\n%s", r.stdout, want)
 	}
-	for i, want := range []struct {
-		path string
-		line int // 0: any line of the file
-		kind string
-	}{
-		{"a/Dockerfile", 0, "default"},
-		{"g/Dockerfile", 2, "none"},
-	} {
-		m := checkLine.FindStringSubmatch(got[i])
-		if m == nil {
-			t.Errorf("line %q does not match PATH:LINE: NAME: message [fix: KIND]", got[i])
-			continue
-		}
-		line, _ := strconv.Atoi(m[2])
-		if m[1] != want.path || m[3] != "non-root-user" || m[5] != want.kind || line < 1 || want.line != 0 && line != want.line {
-			t.Errorf("line %q: want %s:%d: non-root-user: … [fix: %s]", got[i], want.path, want.line, want.kind)
+	for _, l := range lines(r.stdout) {
+		if !checkLine.MatchString(l) {
+			t.Errorf("line %q does not match PATH:LINE: NAME: message [fix: KIND…]", l)
 		}
 	}
-	if !strings.Contains(got[1], "gosu") {
-		t.Errorf("gosu finding does not say why: %q", got[1])
-	}
-	wantUntouched(t, "a/Dockerfile", rootDockerfile) // check never writes
+	wantUntouched(t, "a/Dockerfile", dirtyDockerfile) // check never writes
+	wantUntouched(t, "u/Dockerfile", unsafeDockerfile)
 
 	// Only a finding with no fix still means exit 1.
 	r = harden(t, "check", "g")
@@ -74,10 +63,21 @@ func TestCheckText(t *testing.T) {
 	if r.stdout != "" {
 		t.Errorf("harden check --ignore ALL: %v", r)
 	}
-	r = harden(t, "check", "--select", "DL3002", "--offline", "a")
+	r = harden(t, "check", "--select", "FK001", "--offline", "a", "u")
 	wantCode(t, r, 1)
-	if len(lines(r.stdout)) != 1 {
-		t.Errorf("harden check --select DL3002 a: %v", r)
+	if r.stdout != lines(want)[0]+"\n" {
+		t.Errorf("harden check --select FK001 a u: %v", r)
+	}
+	// Offline, the network fix cannot ask: the finding is there, its edit too.
+	r = harden(t, "check", "--offline", "n")
+	if r.code != 1 || r.stdout != lines(want)[2]+"\n" {
+		t.Errorf("harden check --offline n: %v", r)
+	}
+	// A lookup that fails leaves a finding with no fix.
+	writeTree(t, dir, map[string]string{"m/Dockerfile": "FROM registry.example/missing:1\nLABEL harden=1\n"})
+	r = harden(t, "check", "m")
+	if want := "m/Dockerfile:1: pin-digest: registry.example/missing:1 is not pinned: manifest unknown [fix: none]\n"; r.code != 1 || r.stdout != want {
+		t.Errorf("harden check m: %v\nwant %q", r, want)
 	}
 
 	// After harden fix -w, check finds nothing left to fix.
@@ -90,9 +90,9 @@ func TestCheckText(t *testing.T) {
 func TestCheckParseError(t *testing.T) {
 	dir := inTempDir(t)
 	writeTree(t, dir, map[string]string{
-		"a/Dockerfile": rootDockerfile,
+		"a/Dockerfile": dirtyDockerfile,
 		"b/Dockerfile": badDockerfile,
-		"c/Dockerfile": rootDockerfile,
+		"c/Dockerfile": dirtyDockerfile,
 	})
 	r := harden(t, "check")
 	wantCode(t, r, 2)
@@ -111,17 +111,17 @@ func TestCheckParseError(t *testing.T) {
 // --stdin-filename.
 func TestCheckStdin(t *testing.T) {
 	inTempDir(t)
-	r := hardenStdin(t, rootDockerfile, "check", "-")
+	r := hardenStdin(t, dirtyDockerfile, "check", "-")
 	wantCode(t, r, 1)
-	if !strings.HasPrefix(r.stdout, "<stdin>:1: non-root-user: ") {
+	if r.stdout != "<stdin>:3: add-label: Image has no harden label [fix: default: Append LABEL harden=1]\n" {
 		t.Errorf("harden check - : %v", r)
 	}
-	r = hardenStdin(t, rootDockerfile, "check", "--stdin-filename", "web/Dockerfile", "-")
+	r = hardenStdin(t, dirtyDockerfile, "check", "--stdin-filename", "web/Dockerfile", "-")
 	wantCode(t, r, 1)
-	if !strings.HasPrefix(r.stdout, "web/Dockerfile:1: non-root-user: ") {
+	if !strings.HasPrefix(r.stdout, "web/Dockerfile:3: add-label: ") {
 		t.Errorf("harden check --stdin-filename web/Dockerfile - : %v", r)
 	}
-	r = hardenStdin(t, nonRootDockerfile, "check", "-")
+	r = hardenStdin(t, cleanDockerfile, "check", "-")
 	wantCode(t, r, 0)
 	r = hardenStdin(t, badDockerfile, "check", "-")
 	wantCode(t, r, 2)
@@ -141,6 +141,7 @@ type checkJSON struct {
 			Fix     string  `json:"fix"`
 			Line    int     `json:"line"`
 			Message string  `json:"message"`
+			Title   string  `json:"title"`
 			Kind    string  `json:"kind"`
 			Applied *bool   `json:"applied"`
 			Reason  *string `json:"reason"`
@@ -152,10 +153,10 @@ type checkJSON struct {
 func TestCheckJSON(t *testing.T) {
 	dir := inTempDir(t)
 	writeTree(t, dir, map[string]string{
-		"a/Dockerfile":  rootDockerfile,
+		"a/Dockerfile":  dirtyDockerfile,
 		"b/Dockerfile":  badDockerfile,
-		"g/Dockerfile":  gosuDockerfile,
-		"ok/Dockerfile": nonRootDockerfile,
+		"g/Dockerfile":  sudoDockerfile,
+		"ok/Dockerfile": cleanDockerfile,
 	})
 	r := harden(t, "check", "--format", "json")
 	wantCode(t, r, 2)
@@ -174,7 +175,8 @@ func TestCheckJSON(t *testing.T) {
 		}
 	}
 	a := doc.Files[byPath["a/Dockerfile"]]
-	if len(a.Findings) != 1 || a.Findings[0].Fix != "non-root-user" || a.Findings[0].Kind != "default" || a.Findings[0].Line < 1 || a.Findings[0].Message == "" {
+	if len(a.Findings) != 1 || a.Findings[0].Fix != "add-label" || a.Findings[0].Kind != "default" || a.Findings[0].Line != 3 ||
+		a.Findings[0].Message != "Image has no harden label" || a.Findings[0].Title != "Append LABEL harden=1" {
 		t.Errorf("a/Dockerfile: %+v", a)
 	}
 	g := doc.Files[byPath["g/Dockerfile"]]
@@ -531,10 +533,10 @@ func decodeSARIF(t *testing.T, out string) sarifLog {
 func TestCheckSARIF(t *testing.T) {
 	dir := inTempDir(t)
 	writeTree(t, dir, map[string]string{
-		"a/Dockerfile":         rootDockerfile,
-		"g/Dockerfile":         gosuDockerfile,
-		"ok/Dockerfile":        nonRootDockerfile,
-		"my app/x.Dockerfile":  rootDockerfile,
+		"a/Dockerfile":         dirtyDockerfile,
+		"g/Dockerfile":         sudoDockerfile,
+		"ok/Dockerfile":        cleanDockerfile,
+		"my app/x.Dockerfile":  dirtyDockerfile,
 		"deploy/Containerfile": "FROM alpine:3.20\nRUN apk add --no-cache curl\nENTRYPOINT [\"curl\"]\n",
 	})
 	r := harden(t, "check", "--format", "sarif")
@@ -544,7 +546,7 @@ func TestCheckSARIF(t *testing.T) {
 	}
 	log := decodeSARIF(t, r.stdout)
 	run := log.Runs[0]
-	all := fixes.All()
+	all := fakeFixes()
 	if len(run.Tool.Driver.Rules) != len(all) {
 		t.Errorf("%d rules, want one per fix (%d)", len(run.Tool.Driver.Rules), len(all))
 	}
@@ -565,8 +567,8 @@ func TestCheckSARIF(t *testing.T) {
 			line = pl.Region.StartLine
 		}
 		got = append(got, loc{pl.ArtifactLocation.URI, line})
-		if res.RuleID != "non-root-user" {
-			t.Errorf("ruleId %q", res.RuleID)
+		if want := map[string]string{"g/Dockerfile": "no-sudo"}[pl.ArtifactLocation.URI]; want != "" && res.RuleID != want || want == "" && res.RuleID != "add-label" {
+			t.Errorf("%s: ruleId %q", pl.ArtifactLocation.URI, res.RuleID)
 		}
 	}
 	wantURIs := []string{"a/Dockerfile", "deploy/Containerfile", "g/Dockerfile", "my%20app/x.Dockerfile"}
@@ -583,7 +585,7 @@ func TestCheckSARIF(t *testing.T) {
 		}
 	}
 	if got[2].line != 2 {
-		t.Errorf("gosu result at line %d, want 2", got[2].line)
+		t.Errorf("sudo result at line %d, want 2", got[2].line)
 	}
 	if inv := run.Invocations; len(inv) > 0 && (inv[0].ExecutionSuccessful == nil || !*inv[0].ExecutionSuccessful) {
 		t.Errorf("executionSuccessful should be true on a clean run")
@@ -600,16 +602,22 @@ func TestCheckSARIF(t *testing.T) {
 	}
 
 	// Selecting by ID: the rules are those that ran, and indexes follow.
-	r = harden(t, "check", "--format", "sarif", "--select", "DL3002", "a")
+	r = harden(t, "check", "--format", "sarif", "--select", "FK002,no-sudo", "a", "g")
 	wantCode(t, r, 1)
-	decodeSARIF(t, r.stdout)
+	log = decodeSARIF(t, r.stdout)
+	if rules := log.Runs[0].Tool.Driver.Rules; len(rules) != 2 || rules[0].ID != "pin-user" || rules[1].ID != "no-sudo" {
+		t.Errorf("rules of --select FK002,no-sudo: %+v", rules)
+	}
+	if res := log.Runs[0].Results; len(res) != 1 || res[0].RuleID != "no-sudo" || *res[0].RuleIndex != 1 {
+		t.Errorf("results of --select FK002,no-sudo: %+v", res)
+	}
 }
 
 // TestCheckSARIFNoRules: with every fix ignored the log is still valid
 // SARIF: rules is an (empty) array, never null.
 func TestCheckSARIFNoRules(t *testing.T) {
 	dir := inTempDir(t)
-	writeTree(t, dir, map[string]string{"Dockerfile": rootDockerfile})
+	writeTree(t, dir, map[string]string{"Dockerfile": dirtyDockerfile})
 	r := harden(t, "check", "--format", "sarif", "--ignore", "ALL")
 	wantCode(t, r, 0)
 	decodeSARIF(t, r.stdout)
@@ -623,7 +631,7 @@ func TestCheckSARIFNoRules(t *testing.T) {
 // files' results are still there; exit 2.
 func TestCheckSARIFParseError(t *testing.T) {
 	dir := inTempDir(t)
-	writeTree(t, dir, map[string]string{"a/Dockerfile": rootDockerfile, "b/Dockerfile": badDockerfile})
+	writeTree(t, dir, map[string]string{"a/Dockerfile": dirtyDockerfile, "b/Dockerfile": badDockerfile})
 	r := harden(t, "check", "--format", "sarif")
 	wantCode(t, r, 2)
 	if !strings.HasPrefix(r.stderr, "b/Dockerfile:2: ") {

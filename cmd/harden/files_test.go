@@ -46,7 +46,7 @@ func TestDiscoveryPatterns(t *testing.T) {
 	}
 	files := map[string]string{}
 	for _, f := range append(append([]string{}, found...), notFound...) {
-		files[f] = rootDockerfile
+		files[f] = dirtyDockerfile
 	}
 	writeTree(t, dir, files)
 
@@ -75,7 +75,7 @@ func TestDiscoveryPatterns(t *testing.T) {
 	}
 	var wantDiff strings.Builder
 	for _, f := range want {
-		wantDiff.WriteString(rootDiff(f))
+		wantDiff.WriteString(dirtyDiff(f))
 	}
 	if r.stdout != wantDiff.String() {
 		t.Errorf("harden fix output:\n%s\nwant:\n%s", r.stdout, wantDiff.String())
@@ -99,17 +99,17 @@ func TestDiscoveryPatterns(t *testing.T) {
 func TestDiscoveryExplicitFiles(t *testing.T) {
 	dir := inTempDir(t)
 	writeTree(t, dir, map[string]string{
-		"build/image.txt":    rootDockerfile,
-		"Dockerfile-old":     rootDockerfile,
-		"vendor/Dockerfile":  rootDockerfile,
-		".git/x/Dockerfile":  rootDockerfile,
-		"node_modules/build": rootDockerfile,
+		"build/image.txt":    dirtyDockerfile,
+		"Dockerfile-old":     dirtyDockerfile,
+		"vendor/Dockerfile":  dirtyDockerfile,
+		".git/x/Dockerfile":  dirtyDockerfile,
+		"node_modules/build": dirtyDockerfile,
 	})
 	for _, p := range []string{"build/image.txt", "Dockerfile-old", "vendor/Dockerfile", ".git/x/Dockerfile", "node_modules/build"} {
 		r := harden(t, "fix", p)
 		wantCode(t, r, 0)
-		if r.stdout != rootDiff(p) {
-			t.Errorf("harden fix %s:\n%s\nwant:\n%s", p, r.stdout, rootDiff(p))
+		if r.stdout != dirtyDiff(p) {
+			t.Errorf("harden fix %s:\n%s\nwant:\n%s", p, r.stdout, dirtyDiff(p))
 		}
 	}
 	// A skipped directory named explicitly is searched.
@@ -143,12 +143,12 @@ func TestDiscoveryOrder(t *testing.T) {
 	for _, d := range []string{"z", "a", "a-b", "a/b", "m/n/o", "B", "a.b"} {
 		for _, f := range []string{"Dockerfile", "x.Dockerfile", "Containerfile.1"} {
 			p := d + "/" + f
-			files[p] = rootDockerfile
+			files[p] = dirtyDockerfile
 			want = append(want, p)
 		}
 	}
 	// Bigger files for some, so workers finish out of order.
-	files["z/Dockerfile"] = strings.Repeat("# padding\n", 20000) + rootDockerfile
+	files["z/Dockerfile"] = strings.Repeat("# padding\n", 20000) + dirtyDockerfile
 	writeTree(t, dir, files)
 	want = sortedCopy(want)
 
@@ -182,10 +182,10 @@ func TestDiscoveryOrder(t *testing.T) {
 // directory, is processed once.
 func TestDiscoveryDuplicates(t *testing.T) {
 	dir := inTempDir(t)
-	writeTree(t, dir, map[string]string{"Dockerfile": rootDockerfile, "sub/Dockerfile": rootDockerfile})
+	writeTree(t, dir, map[string]string{"Dockerfile": dirtyDockerfile, "sub/Dockerfile": dirtyDockerfile})
 	r := harden(t, "fix", "Dockerfile", "./Dockerfile", filepath.Join(dir, "Dockerfile"), ".", "sub", "sub/Dockerfile")
 	wantCode(t, r, 0)
-	if want := rootDiff("Dockerfile") + rootDiff("sub/Dockerfile"); r.stdout != want {
+	if want := dirtyDiff("Dockerfile") + dirtyDiff("sub/Dockerfile"); r.stdout != want {
 		t.Errorf("got:\n%s\nwant:\n%s", r.stdout, want)
 	}
 	r = harden(t, "fix", "-w", "Dockerfile", "Dockerfile", ".")
@@ -193,14 +193,14 @@ func TestDiscoveryDuplicates(t *testing.T) {
 	if want := "fixed Dockerfile: 1 fix\nfixed sub/Dockerfile: 1 fix\n"; r.stderr != want {
 		t.Errorf("stderr %q, want %q", r.stderr, want)
 	}
-	wantFile(t, "Dockerfile", rootFixed)
+	wantFile(t, "Dockerfile", dirtyFixed)
 }
 
 // TestDisplayPaths: the paths in diff headers, lists and messages are clean
 // and relative to the working directory, however the file was named.
 func TestDisplayPaths(t *testing.T) {
 	dir := inTempDir(t)
-	writeTree(t, dir, map[string]string{"x/Dockerfile": rootDockerfile, "x/y/Containerfile": rootDockerfile})
+	writeTree(t, dir, map[string]string{"x/Dockerfile": dirtyDockerfile, "x/y/Containerfile": dirtyDockerfile})
 	for _, tc := range []struct {
 		arg, want string
 	}{
@@ -214,7 +214,7 @@ func TestDisplayPaths(t *testing.T) {
 	} {
 		r := harden(t, "fix", tc.arg)
 		wantCode(t, r, 0)
-		if r.stdout != rootDiff(tc.want) {
+		if r.stdout != dirtyDiff(tc.want) {
 			t.Errorf("harden fix %s:\n%s\nwant headers a/%s", tc.arg, r.stdout, tc.want)
 		}
 		r = harden(t, "fix", "-l", tc.arg)
@@ -222,8 +222,8 @@ func TestDisplayPaths(t *testing.T) {
 			t.Errorf("harden fix -l %s = %q, want %q", tc.arg, r.stdout, tc.want+"\n")
 		}
 		r = harden(t, "check", tc.arg)
-		if !strings.HasPrefix(r.stdout, tc.want+":1: ") {
-			t.Errorf("harden check %s = %q, want it to start with %q", tc.arg, r.stdout, tc.want+":1: ")
+		if !strings.HasPrefix(r.stdout, tc.want+":3: ") {
+			t.Errorf("harden check %s = %q, want it to start with %q", tc.arg, r.stdout, tc.want+":3: ")
 		}
 	}
 	// Directories given as ./x/, an absolute path, or with a trailing slash.
@@ -247,10 +247,10 @@ func TestDisplayPaths(t *testing.T) {
 // parent reference) is still shown relative.
 func TestDisplayPathDotDotName(t *testing.T) {
 	dir := inTempDir(t)
-	writeTree(t, dir, map[string]string{"..cache/Dockerfile": rootDockerfile})
+	writeTree(t, dir, map[string]string{"..cache/Dockerfile": dirtyDockerfile})
 	r := harden(t, "fix", filepath.Join(dir, "..cache", "Dockerfile"))
 	wantCode(t, r, 0)
-	if r.stdout != rootDiff("..cache/Dockerfile") {
+	if r.stdout != dirtyDiff("..cache/Dockerfile") {
 		t.Errorf("harden fix ABS/..cache/Dockerfile printed headers %q, want a/..cache/Dockerfile", diffHeaders(t, r.stdout))
 	}
 }
@@ -261,7 +261,7 @@ func TestDisplayPathDotDotName(t *testing.T) {
 func TestDiscoverySymlinks(t *testing.T) {
 	skipIfNoSymlinks(t)
 	dir := inTempDir(t)
-	writeTree(t, dir, map[string]string{"real/Dockerfile": rootDockerfile, "src/README": "x"})
+	writeTree(t, dir, map[string]string{"real/Dockerfile": dirtyDockerfile, "src/README": "x"})
 	for old, new := range map[string]string{
 		"../real/Dockerfile": "src/Dockerfile",          // to a file
 		"../nowhere":         "src/dangling.Dockerfile", // dangling
@@ -290,11 +290,11 @@ func TestDiscoverySymlinks(t *testing.T) {
 // as PATH: message, after every other file has been processed.
 func TestMissingPath(t *testing.T) {
 	dir := inTempDir(t)
-	writeTree(t, dir, map[string]string{"a/Dockerfile": rootDockerfile, "z/Dockerfile": rootDockerfile})
+	writeTree(t, dir, map[string]string{"a/Dockerfile": dirtyDockerfile, "z/Dockerfile": dirtyDockerfile})
 
 	r := harden(t, "fix", "a", "missing/Dockerfile", "z")
 	wantCode(t, r, 2)
-	if want := rootDiff("a/Dockerfile") + rootDiff("z/Dockerfile"); r.stdout != want {
+	if want := dirtyDiff("a/Dockerfile") + dirtyDiff("z/Dockerfile"); r.stdout != want {
 		t.Errorf("stdout:\n%s\nwant:\n%s", r.stdout, want)
 	}
 	if !strings.HasPrefix(r.stderr, "missing/Dockerfile: ") || !strings.Contains(r.stderr, "no such file") || len(lines(r.stderr)) != 1 {
@@ -304,15 +304,15 @@ func TestMissingPath(t *testing.T) {
 	age(t, "a/Dockerfile")
 	r = harden(t, "fix", "-w", "missing", "z")
 	wantCode(t, r, 2)
-	wantFile(t, "z/Dockerfile", rootFixed)
-	wantUntouched(t, "a/Dockerfile", rootDockerfile)
+	wantFile(t, "z/Dockerfile", dirtyFixed)
+	wantUntouched(t, "a/Dockerfile", dirtyDockerfile)
 	if !strings.Contains(r.stderr, "missing: ") || !strings.Contains(r.stderr, "fixed z/Dockerfile: 1 fix\n") {
 		t.Errorf("stderr %q", r.stderr)
 	}
 
 	r = harden(t, "check", "missing", "a")
 	wantCode(t, r, 2)
-	if !strings.HasPrefix(r.stdout, "a/Dockerfile:1: non-root-user: ") || !strings.HasPrefix(r.stderr, "missing: ") {
+	if r.stdout != "a/Dockerfile:3: add-label: Image has no harden label [fix: default: Append LABEL harden=1]\n" || !strings.HasPrefix(r.stderr, "missing: ") {
 		t.Errorf("harden check missing a: %v", r)
 	}
 }
@@ -325,7 +325,7 @@ func TestUnreadableFile(t *testing.T) {
 			t.Skip("root reads files whatever their mode")
 		}
 		dir := inTempDir(t)
-		writeTree(t, dir, map[string]string{"a/Dockerfile": rootDockerfile, "b/Dockerfile": rootDockerfile})
+		writeTree(t, dir, map[string]string{"a/Dockerfile": dirtyDockerfile, "b/Dockerfile": dirtyDockerfile})
 		if err := os.Chmod("a/Dockerfile", 0); err != nil {
 			t.Fatal(err)
 		}
@@ -335,7 +335,7 @@ func TestUnreadableFile(t *testing.T) {
 		if !strings.Contains(r.stderr, "a/Dockerfile: ") || !strings.Contains(r.stderr, "permission denied") {
 			t.Errorf("stderr %q", r.stderr)
 		}
-		wantFile(t, "b/Dockerfile", rootFixed)
+		wantFile(t, "b/Dockerfile", dirtyFixed)
 		r = harden(t, "check")
 		wantCode(t, r, 2)
 	})
@@ -344,14 +344,14 @@ func TestUnreadableFile(t *testing.T) {
 			t.Skip("root reads directories whatever their mode")
 		}
 		dir := inTempDir(t)
-		writeTree(t, dir, map[string]string{"a/Dockerfile": rootDockerfile, "locked/Dockerfile": rootDockerfile})
+		writeTree(t, dir, map[string]string{"a/Dockerfile": dirtyDockerfile, "locked/Dockerfile": dirtyDockerfile})
 		if err := os.Chmod("locked", 0); err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { os.Chmod(filepath.Join(dir, "locked"), 0o755) })
 		r := harden(t, "fix")
 		wantCode(t, r, 2)
-		if r.stdout != rootDiff("a/Dockerfile") {
+		if r.stdout != dirtyDiff("a/Dockerfile") {
 			t.Errorf("stdout:\n%s", r.stdout)
 		}
 		if !strings.HasPrefix(r.stderr, "locked: ") || !strings.Contains(r.stderr, "permission denied") {
@@ -364,10 +364,10 @@ func TestUnreadableFile(t *testing.T) {
 			t.Skip("no /proc/self/mem")
 		}
 		dir := inTempDir(t)
-		writeTree(t, dir, map[string]string{"Dockerfile": rootDockerfile})
+		writeTree(t, dir, map[string]string{"Dockerfile": dirtyDockerfile})
 		r := harden(t, "fix", "/proc/self/mem", "Dockerfile")
 		wantCode(t, r, 2)
-		if r.stdout != rootDiff("Dockerfile") {
+		if r.stdout != dirtyDiff("Dockerfile") {
 			t.Errorf("stdout:\n%s", r.stdout)
 		}
 		if !strings.HasPrefix(r.stderr, "/proc/self/mem: ") {
@@ -375,7 +375,7 @@ func TestUnreadableFile(t *testing.T) {
 		}
 		r = harden(t, "check", "/proc/self/mem", "Dockerfile")
 		wantCode(t, r, 2)
-		if !strings.HasPrefix(r.stdout, "Dockerfile:1: ") {
+		if !strings.HasPrefix(r.stdout, "Dockerfile:3: ") {
 			t.Errorf("check stdout %q", r.stdout)
 		}
 	})

@@ -5,8 +5,11 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"strings"
 
+	"github.com/harden-dev/harden/internal/atomicfile"
 	"github.com/harden-dev/harden/internal/report"
+	"github.com/harden-dev/harden/internal/runner"
 	"github.com/harden-dev/harden/transform"
 )
 
@@ -17,130 +20,211 @@ By default prints a unified diff of every change (apply it with 'git apply' or
 change, --check exits 1 when any would. "-" reads a Dockerfile on standard
 input and writes the patched file to standard output.`
 
-// fileOutcome is what happened to one file.
-type fileOutcome struct {
-	res *transform.Result
-	err error
-}
-
 func runFix(e *env, name string, args []string) error {
 	fs := newFlagSet(e, name, "[PATH…]", fixDescription)
 	write := fs.BoolP("write", "w", false, "write changes to the files in place")
 	list := fs.BoolP("list", "l", false, "print the names of files that would change")
 	check := fs.Bool("check", false, "exit 1 when any file would change")
-	format := fs.String("format", "diff", "output format: diff or json")
+	format := fs.String("format", "diff", "output format: diff, json, or markdown (a pull-request body)")
 	stdinName := fs.String("stdin-filename", "<stdin>", "name of the file read from standard input, for messages")
 	var sel selection
 	sel.register(fs, true)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if *format != "diff" && *format != "json" {
-		return fmt.Errorf("--format must be diff or json, not %q", *format)
+	switch *format {
+	case "diff", "json", "markdown":
+	default:
+		return fmt.Errorf("--format must be diff, json or markdown, not %q", *format)
 	}
-	opts, paths, err := sel.resolve(fs)
+	opts, paths, err := sel.resolve(e, fs)
 	if err != nil {
 		return err
 	}
-	if len(paths) == 1 && paths[0] == "-" {
-		return fixStdin(e, *stdinName, opts, *format, *check, *list)
+	out := &fixOutput{e: e, format: *format, write: *write, list: *list,
+		stdin: len(paths) == 1 && paths[0] == "-",
+		doc:   &report.Document{Tool: "harden", Version: versionString(), Files: []report.File{}}}
+	res, err := runner.Run(e.context(), paths, e.runOptions(runner.Fix, opts, *stdinName), out.file)
+	if err != nil {
+		return err
 	}
-
-	var failed, pending bool
-	doc := &report.Document{Tool: "harden", Version: versionString(), Files: []report.File{}}
-	forEach(collect(paths), func(in input) fileOutcome {
-		if in.err != nil {
-			return fileOutcome{err: in.err}
+	for _, o := range res.Outputs {
+		out.output(o)
+	}
+	switch *format {
+	case "json":
+		if err := report.WriteJSON(e.stdout, out.doc); err != nil {
+			return err
 		}
-		src, err := readInput(e, in.path)
-		if err != nil {
-			return fileOutcome{err: err}
-		}
-		res, err := transform.Run(e.context(), in.path, src, opts)
-		return fileOutcome{res: res, err: err}
-	}, func(in input, out fileOutcome) {
-		if out.err != nil {
-			failed = true
-			reportError(e.stderr, in.path, out.err)
-			if *format == "json" {
-				doc.Files = append(doc.Files, jsonFile(in.path, out))
-			}
-			return
-		}
-		res := out.res
-		if res.Changed() {
-			pending = true
-			if *write {
-				if err := writeAtomic(in.path, res.Fixed); err != nil {
-					failed = true
-					reportError(e.stderr, in.path, err)
-					out.err = err
-				} else {
-					fmt.Fprintf(e.stderr, "fixed %s: %s\n", in.path, plural(len(res.Applied), "fix", "fixes"))
-				}
-			}
-			switch {
-			case *format == "json":
-			case *list:
-				fmt.Fprintln(e.stdout, in.path)
-			case !*write:
-				io.WriteString(e.stdout, res.Diff())
-			}
-		}
-		if *format == "json" {
-			doc.Files = append(doc.Files, jsonFile(in.path, out))
-		}
-	})
-	if *format == "json" {
-		if err := report.WriteJSON(e.stdout, doc); err != nil {
+	case "markdown":
+		if err := report.WriteMarkdown(e.stdout, out.md); err != nil {
 			return err
 		}
 	}
-	return status(failed, pending && *check)
+	return status(out.failed, out.pending && *check)
 }
 
-// fixStdin fixes standard input and writes the result to standard output.
-// On error the input is written back unchanged, so a pipe never loses it.
-func fixStdin(e *env, name string, opts transform.Options, format string, check, list bool) error {
-	src, err := readInput(e, "-")
-	if err != nil {
-		return err
+// runOptions are the runner options of a command of e.
+func (e *env) runOptions(mode runner.Mode, opts transform.Options, stdinName string) runner.Options {
+	ro := runner.Options{Mode: mode, Engine: opts, Stdin: e.stdin, StdinName: stdinName}
+	if mode == runner.Fix {
+		ro.Outputs = e.outputs
 	}
-	res, err := transform.Run(e.context(), name, src, opts)
-	if err != nil {
-		reportError(e.stderr, name, err)
+	return ro
+}
+
+// fixOutput prints (or writes) the results of harden fix as they come.
+type fixOutput struct {
+	e                  *env
+	format             string
+	write, list, stdin bool
+	failed, pending    bool
+	doc                *report.Document   // --format json
+	md                 []report.FixedFile // --format markdown
+}
+
+// file handles one file's result, in path order.
+func (o *fixOutput) file(f *runner.File) error {
+	e := o.e
+	if f.Err != nil {
+		o.failed = true
+		reportError(e.stderr, f.Path, f.Err)
+	}
+	res := f.Result
+	if f.Stdin {
+		return o.stdinFile(f)
+	}
+	err := f.Err
+	if f.Changed() {
+		o.pending = true
+		if o.write {
+			if werr := atomicfile.Write(f.Path, res.Fixed); werr != nil {
+				o.failed = true
+				reportError(e.stderr, f.Path, werr)
+				err = werr
+			} else {
+				fmt.Fprintf(e.stderr, "fixed %s: %s\n", f.Path, plural(len(res.Applied), "fix", "fixes"))
+			}
+		}
+		switch {
+		case o.format != "diff":
+		case o.list:
+			fmt.Fprintln(e.stdout, f.Path)
+		case !o.write:
+			report.WriteDiff(e.stdout, f.Path, res.Original, res.Fixed)
+		}
+	}
+	o.collect(f, err)
+	return nil
+}
+
+// stdinFile writes the fixed standard input to standard output (or its
+// name with -l). On error the input is written back unchanged, so a pipe
+// never loses it.
+func (o *fixOutput) stdinFile(f *runner.File) error {
+	res := f.Result
+	if res == nil { // standard input could not be read
+		return nil
+	}
+	if res.Changed() {
+		o.pending = true
 	}
 	switch {
-	case format == "json":
-		doc := &report.Document{Tool: "harden", Version: versionString(), Files: []report.File{jsonFile(name, fileOutcome{res, err})}}
-		if werr := report.WriteJSON(e.stdout, doc); werr != nil {
-			return werr
-		}
-	case list:
+	case o.format != "diff":
+		o.collect(f, f.Err)
+	case o.list:
 		if res.Changed() {
-			fmt.Fprintln(e.stdout, name)
+			fmt.Fprintln(o.e.stdout, f.Path)
 		}
 	default:
-		if _, werr := e.stdout.Write(res.Fixed); werr != nil {
-			return werr
+		if _, err := o.e.stdout.Write(res.Fixed); err != nil {
+			return err
 		}
 	}
-	return status(err != nil, check && res.Changed())
+	return nil
 }
 
-func jsonFile(path string, out fileOutcome) report.File {
-	f := report.File{Path: path, Findings: []report.Finding{}}
-	if out.err != nil {
-		f.Error = out.err.Error()
+// collect keeps a file's result for the formats printed at the end.
+func (o *fixOutput) collect(f *runner.File, err error) {
+	switch o.format {
+	case "json":
+		o.doc.Files = append(o.doc.Files, jsonFile(f.Path, f.Result, err))
+	case "markdown":
+		mf := report.FixedFile{Path: f.Path}
+		if err != nil {
+			mf.Error = err.Error()
+		}
+		if f.Result != nil {
+			mf.Old, mf.New = f.Result.Original, f.Result.Fixed
+			mf.Applied, mf.Remaining = f.Result.Applied, f.Result.Remaining
+		}
+		o.md = append(o.md, mf)
 	}
-	if out.res != nil {
-		changed := out.res.Changed() && out.err == nil
-		diff := ""
-		if changed {
-			diff = out.res.Diff()
+}
+
+// output handles a file the run produced besides the Dockerfiles (a lock
+// file) like a changed Dockerfile: shown in the diff, listed with -l,
+// written with -w. With standard input, whose output is the Dockerfile
+// alone, it is written with -w and otherwise only mentioned on stderr.
+func (o *fixOutput) output(out runner.Output) {
+	if !out.Changed() {
+		return
+	}
+	e := o.e
+	o.pending = true
+	var err error
+	if o.write {
+		if err = atomicfile.WriteOrCreate(out.Path, out.New, 0o644); err != nil {
+			o.failed = true
+			reportError(e.stderr, out.Path, err)
+		} else {
+			fmt.Fprintf(e.stderr, "wrote %s\n", out.Path)
+		}
+	}
+	switch {
+	case o.format == "json":
+		f := report.File{Path: out.Path, Findings: []report.Finding{}}
+		changed, diff := err == nil, ""
+		if err != nil {
+			f.Error = err.Error()
+		} else {
+			var b strings.Builder
+			report.WriteDiff(&b, out.Path, out.Old, out.New)
+			diff = b.String()
 		}
 		f.Changed, f.Diff = &changed, &diff
-		f.Findings = report.Findings(out.res.Applied, out.res.Remaining)
+		o.doc.Files = append(o.doc.Files, f)
+	case o.format == "markdown":
+		mf := report.FixedFile{Path: out.Path, Old: out.Old, New: out.New}
+		if err != nil {
+			mf.Error = err.Error()
+		}
+		o.md = append(o.md, mf)
+	case o.list:
+		fmt.Fprintln(e.stdout, out.Path)
+	case o.stdin:
+		if !o.write {
+			fmt.Fprintf(e.stderr, "%s: not written: with standard input only -w writes it\n", out.Path)
+		}
+	case !o.write:
+		report.WriteDiff(e.stdout, out.Path, out.Old, out.New)
+	}
+}
+
+// jsonFile is one file of harden fix --format json.
+func jsonFile(path string, res *transform.Result, err error) report.File {
+	f := report.File{Path: path, Findings: []report.Finding{}}
+	if err != nil {
+		f.Error = err.Error()
+	}
+	if res != nil {
+		changed := res.Changed() && err == nil
+		diff := ""
+		if changed {
+			diff = res.Diff()
+		}
+		f.Changed, f.Diff = &changed, &diff
+		f.Findings = report.Findings(res.Applied, res.Remaining)
 	}
 	return f
 }

@@ -21,22 +21,22 @@ import (
 func TestFixDiff(t *testing.T) {
 	dir := inTempDir(t)
 	writeTree(t, dir, map[string]string{
-		"Dockerfile":     rootDockerfile,
-		"ok/Dockerfile":  nonRootDockerfile,
-		"svc/Dockerfile": rootDockerfile,
+		"Dockerfile":     dirtyDockerfile,
+		"ok/Dockerfile":  cleanDockerfile,
+		"svc/Dockerfile": dirtyDockerfile,
 	})
 	age(t, "Dockerfile", "ok/Dockerfile", "svc/Dockerfile")
 	r := harden(t, "fix")
 	wantCode(t, r, 0)
-	if want := rootDiff("Dockerfile") + rootDiff("svc/Dockerfile"); r.stdout != want {
+	if want := dirtyDiff("Dockerfile") + dirtyDiff("svc/Dockerfile"); r.stdout != want {
 		t.Errorf("stdout:\n%s\nwant:\n%s", r.stdout, want)
 	}
 	if r.stderr != "" {
 		t.Errorf("stderr %q", r.stderr)
 	}
-	wantUntouched(t, "Dockerfile", rootDockerfile)
-	wantUntouched(t, "ok/Dockerfile", nonRootDockerfile)
-	wantUntouched(t, "svc/Dockerfile", rootDockerfile)
+	wantUntouched(t, "Dockerfile", dirtyDockerfile)
+	wantUntouched(t, "ok/Dockerfile", cleanDockerfile)
+	wantUntouched(t, "svc/Dockerfile", dirtyDockerfile)
 
 	// A file that needs nothing gives no output at all.
 	r = harden(t, "fix", "ok/Dockerfile")
@@ -50,9 +50,9 @@ func TestFixDiff(t *testing.T) {
 func TestFixWrite(t *testing.T) {
 	dir := inTempDir(t)
 	writeTree(t, dir, map[string]string{
-		"Dockerfile":        rootDockerfile,
-		"ok/Dockerfile":     nonRootDockerfile,
-		"svc/Containerfile": rootDockerfile,
+		"Dockerfile":        dirtyDockerfile,
+		"ok/Dockerfile":     cleanDockerfile,
+		"svc/Containerfile": dirtyDockerfile,
 	})
 	age(t, "ok/Dockerfile")
 	r := harden(t, "fix", "-w")
@@ -63,9 +63,9 @@ func TestFixWrite(t *testing.T) {
 	if want := "fixed Dockerfile: 1 fix\nfixed svc/Containerfile: 1 fix\n"; r.stderr != want {
 		t.Errorf("stderr %q, want %q", r.stderr, want)
 	}
-	wantFile(t, "Dockerfile", rootFixed)
-	wantFile(t, "svc/Containerfile", rootFixed)
-	wantUntouched(t, "ok/Dockerfile", nonRootDockerfile) // not rewritten
+	wantFile(t, "Dockerfile", dirtyFixed)
+	wantFile(t, "svc/Containerfile", dirtyFixed)
+	wantUntouched(t, "ok/Dockerfile", cleanDockerfile) // not rewritten
 	noTempFiles(t, dir)
 
 	// Running it again changes nothing and says nothing.
@@ -75,8 +75,8 @@ func TestFixWrite(t *testing.T) {
 	if r.stdout != "" || r.stderr != "" {
 		t.Errorf("second run: %v", r)
 	}
-	wantUntouched(t, "Dockerfile", rootFixed)
-	wantUntouched(t, "svc/Containerfile", rootFixed)
+	wantUntouched(t, "Dockerfile", dirtyFixed)
+	wantUntouched(t, "svc/Containerfile", dirtyFixed)
 	if r := harden(t, "fix"); r.stdout != "" || r.code != 0 {
 		t.Errorf("harden fix after -w: %v", r)
 	}
@@ -90,7 +90,7 @@ func TestFixWriteKeepsMode(t *testing.T) {
 	dir := inTempDir(t)
 	for _, mode := range []os.FileMode{0o600, 0o755, 0o640, 0o444} {
 		name := "Dockerfile." + mode.String()[1:]
-		writeTree(t, dir, map[string]string{name: rootDockerfile})
+		writeTree(t, dir, map[string]string{name: dirtyDockerfile})
 		if err := os.Chmod(name, mode); err != nil {
 			t.Fatal(err)
 		}
@@ -99,7 +99,7 @@ func TestFixWriteKeepsMode(t *testing.T) {
 	wantCode(t, r, 0)
 	for _, mode := range []os.FileMode{0o600, 0o755, 0o640, 0o444} {
 		name := "Dockerfile." + mode.String()[1:]
-		wantFile(t, name, rootFixed)
+		wantFile(t, name, dirtyFixed)
 		st, err := os.Stat(name)
 		if err != nil {
 			t.Fatal(err)
@@ -119,15 +119,15 @@ func TestFixWriteAtomic(t *testing.T) {
 		t.Skip("rename semantics differ")
 	}
 	dir := inTempDir(t)
-	writeTree(t, dir, map[string]string{"Dockerfile": rootDockerfile})
+	writeTree(t, dir, map[string]string{"Dockerfile": dirtyDockerfile})
 	if err := os.Link("Dockerfile", "old-copy"); err != nil {
 		t.Skip("no hard links:", err)
 	}
 	before, _ := os.Stat("Dockerfile")
 	r := harden(t, "fix", "-w", "Dockerfile")
 	wantCode(t, r, 0)
-	wantFile(t, "Dockerfile", rootFixed)
-	wantFile(t, "old-copy", rootDockerfile) // written in place would have changed it
+	wantFile(t, "Dockerfile", dirtyFixed)
+	wantFile(t, "old-copy", dirtyDockerfile) // written in place would have changed it
 	after, _ := os.Stat("Dockerfile")
 	if os.SameFile(before, after) {
 		t.Error("Dockerfile was rewritten in place, not replaced by rename")
@@ -143,7 +143,7 @@ func TestFixWriteAtomic(t *testing.T) {
 func TestFixWriteSymlink(t *testing.T) {
 	skipIfNoSymlinks(t)
 	dir := inTempDir(t)
-	writeTree(t, dir, map[string]string{"shared/base.Dockerfile": rootDockerfile, "app/README": "x"})
+	writeTree(t, dir, map[string]string{"shared/base.Dockerfile": dirtyDockerfile, "app/README": "x"})
 	if err := os.Chmod("shared/base.Dockerfile", 0o640); err != nil {
 		t.Fatal(err)
 	}
@@ -172,7 +172,7 @@ func TestFixWriteSymlink(t *testing.T) {
 			t.Errorf("%s -> %s, want -> %s", link, got, target)
 		}
 	}
-	wantFile(t, "shared/base.Dockerfile", rootFixed)
+	wantFile(t, "shared/base.Dockerfile", dirtyFixed)
 	if st, _ := os.Stat("shared/base.Dockerfile"); st.Mode() != 0o640 {
 		t.Errorf("target mode %v, want 0640", st.Mode())
 	}
@@ -198,10 +198,10 @@ func noTempFiles(t *testing.T, dir string) {
 func TestFixList(t *testing.T) {
 	dir := inTempDir(t)
 	writeTree(t, dir, map[string]string{
-		"a/Dockerfile":   rootDockerfile,
-		"b/Dockerfile":   nonRootDockerfile,
-		"c/Dockerfile":   rootDockerfile,
-		"d/x.dockerfile": gosuDockerfile, // a finding, but nothing to change
+		"a/Dockerfile":   dirtyDockerfile,
+		"b/Dockerfile":   cleanDockerfile,
+		"c/Dockerfile":   dirtyDockerfile,
+		"d/x.dockerfile": sudoDockerfile, // a finding, but nothing to change
 	})
 	age(t, "a/Dockerfile", "c/Dockerfile")
 	for _, flag := range []string{"-l", "--list"} {
@@ -211,8 +211,8 @@ func TestFixList(t *testing.T) {
 			t.Errorf("harden fix %s: %v\nwant stdout %q", flag, r, want)
 		}
 	}
-	wantUntouched(t, "a/Dockerfile", rootDockerfile)
-	wantUntouched(t, "c/Dockerfile", rootDockerfile)
+	wantUntouched(t, "a/Dockerfile", dirtyDockerfile)
+	wantUntouched(t, "c/Dockerfile", dirtyDockerfile)
 
 	// -l -w lists and writes.
 	r := harden(t, "fix", "-l", "-w")
@@ -223,7 +223,7 @@ func TestFixList(t *testing.T) {
 	if want := "fixed a/Dockerfile: 1 fix\nfixed c/Dockerfile: 1 fix\n"; r.stderr != want {
 		t.Errorf("-l -w stderr %q, want %q", r.stderr, want)
 	}
-	wantFile(t, "a/Dockerfile", rootFixed)
+	wantFile(t, "a/Dockerfile", dirtyFixed)
 	if r := harden(t, "fix", "-l"); r.stdout != "" || r.code != 0 {
 		t.Errorf("-l after -w: %v", r)
 	}
@@ -233,7 +233,7 @@ func TestFixList(t *testing.T) {
 // alone and combined with -l and -w.
 func TestFixCheck(t *testing.T) {
 	dir := inTempDir(t)
-	writeTree(t, dir, map[string]string{"Dockerfile": rootDockerfile, "ok/Dockerfile": nonRootDockerfile, "g/Dockerfile": gosuDockerfile})
+	writeTree(t, dir, map[string]string{"Dockerfile": dirtyDockerfile, "ok/Dockerfile": cleanDockerfile, "g/Dockerfile": sudoDockerfile})
 
 	r := harden(t, "fix", "--check", "ok", "g")
 	wantCode(t, r, 0)
@@ -243,10 +243,10 @@ func TestFixCheck(t *testing.T) {
 
 	r = harden(t, "fix", "--check")
 	wantCode(t, r, 1)
-	if r.stdout != rootDiff("Dockerfile") {
+	if r.stdout != dirtyDiff("Dockerfile") {
 		t.Errorf("--check still prints the diff; got %q", r.stdout)
 	}
-	wantFile(t, "Dockerfile", rootDockerfile)
+	wantFile(t, "Dockerfile", dirtyDockerfile)
 
 	r = harden(t, "fix", "--check", "-l")
 	wantCode(t, r, 1)
@@ -259,7 +259,7 @@ func TestFixCheck(t *testing.T) {
 
 	r = harden(t, "fix", "--check", "-w")
 	wantCode(t, r, 1)
-	wantFile(t, "Dockerfile", rootFixed)
+	wantFile(t, "Dockerfile", dirtyFixed)
 	if r.stderr != "fixed Dockerfile: 1 fix\n" {
 		t.Errorf("--check -w stderr %q", r.stderr)
 	}
@@ -278,14 +278,14 @@ func TestFixCheck(t *testing.T) {
 // patched file (not a diff) to standard output.
 func TestFixStdin(t *testing.T) {
 	inTempDir(t)
-	r := hardenStdin(t, rootDockerfile, "fix", "-")
+	r := hardenStdin(t, dirtyDockerfile, "fix", "-")
 	wantCode(t, r, 0)
-	if r.stdout != rootFixed || r.stderr != "" {
-		t.Errorf("harden fix - : %v\nwant stdout %q", r, rootFixed)
+	if r.stdout != dirtyFixed || r.stderr != "" {
+		t.Errorf("harden fix - : %v\nwant stdout %q", r, dirtyFixed)
 	}
 
 	// Unchanged input comes back byte for byte: CRLF, BOM, no final newline.
-	for _, in := range []string{nonRootDockerfile, "\ufeffFROM debian\r\nUSER 1000\r\n", "FROM debian\nUSER 1000", ""} {
+	for _, in := range []string{cleanDockerfile, "\ufeffFROM debian\r\nLABEL harden=1\r\n", "FROM debian\nLABEL harden=1", ""} {
 		r := hardenStdin(t, in, "fix", "-")
 		if r.stdout != in {
 			t.Errorf("harden fix - <%q: stdout %q", in, r.stdout)
@@ -295,28 +295,28 @@ func TestFixStdin(t *testing.T) {
 		}
 	}
 
-	r = hardenStdin(t, rootDockerfile, "fix", "--check", "-")
+	r = hardenStdin(t, dirtyDockerfile, "fix", "--check", "-")
 	wantCode(t, r, 1)
-	if r.stdout != rootFixed {
+	if r.stdout != dirtyFixed {
 		t.Errorf("--check -: stdout %q", r.stdout)
 	}
-	r = hardenStdin(t, nonRootDockerfile, "fix", "--check", "-")
+	r = hardenStdin(t, cleanDockerfile, "fix", "--check", "-")
 	wantCode(t, r, 0)
 
-	r = hardenStdin(t, rootDockerfile, "fix", "-l", "-")
+	r = hardenStdin(t, dirtyDockerfile, "fix", "-l", "-")
 	wantCode(t, r, 0)
 	if r.stdout != "<stdin>\n" {
 		t.Errorf("-l -: stdout %q", r.stdout)
 	}
-	r = hardenStdin(t, rootDockerfile, "fix", "-l", "--stdin-filename", "svc/Dockerfile", "-")
+	r = hardenStdin(t, dirtyDockerfile, "fix", "-l", "--stdin-filename", "svc/Dockerfile", "-")
 	if r.stdout != "svc/Dockerfile\n" {
 		t.Errorf("-l --stdin-filename: stdout %q", r.stdout)
 	}
 
 	// -w with stdin writes nothing to disk: the result still goes to stdout.
-	r = hardenStdin(t, rootDockerfile, "fix", "-w", "-")
+	r = hardenStdin(t, dirtyDockerfile, "fix", "-w", "-")
 	wantCode(t, r, 0)
-	if r.stdout != rootFixed {
+	if r.stdout != dirtyFixed {
 		t.Errorf("-w -: stdout %q", r.stdout)
 	}
 	if entries, _ := os.ReadDir("."); len(entries) != 0 {
@@ -348,7 +348,7 @@ func TestFixStdinParseError(t *testing.T) {
 // processed then.
 func TestFixStdinMixed(t *testing.T) {
 	dir := inTempDir(t)
-	writeTree(t, dir, map[string]string{"Dockerfile": rootDockerfile})
+	writeTree(t, dir, map[string]string{"Dockerfile": dirtyDockerfile})
 	age(t, "Dockerfile")
 	for _, args := range [][]string{
 		{"fix", "-", "Dockerfile"},
@@ -357,7 +357,7 @@ func TestFixStdinMixed(t *testing.T) {
 		{"fix", "-", "-"},
 		{"check", "-", "Dockerfile"},
 	} {
-		r := hardenStdin(t, rootDockerfile, args...)
+		r := hardenStdin(t, dirtyDockerfile, args...)
 		wantCode(t, r, 2)
 		if !strings.Contains(r.stderr, `"-"`) {
 			t.Errorf("harden %s: stderr %q does not explain the problem", strings.Join(args, " "), r.stderr)
@@ -366,43 +366,45 @@ func TestFixStdinMixed(t *testing.T) {
 			t.Errorf("harden %s: stdout %q", strings.Join(args, " "), r.stdout)
 		}
 	}
-	wantUntouched(t, "Dockerfile", rootDockerfile)
+	wantUntouched(t, "Dockerfile", dirtyDockerfile)
 }
 
 // TestFixSelection: --select and --ignore take fix names, equivalent IDs
 // (any case) and ALL; --ignore ALL changes nothing at all.
 func TestFixSelection(t *testing.T) {
 	dir := inTempDir(t)
-	writeTree(t, dir, map[string]string{"Dockerfile": rootDockerfile})
+	writeTree(t, dir, map[string]string{"Dockerfile": dirtyDockerfile})
 	age(t, "Dockerfile")
 	for _, args := range [][]string{
 		{},
-		{"--select", "non-root-user"},
-		{"--select", "DL3002"},
-		{"--select", "dl3002"},
-		{"--select", "DS002"},
+		{"--select", "add-label"},
+		{"--select", "FK001"},
+		{"--select", "fk001"},
+		{"--select", "LBL1"},
 		{"--select", "ALL"},
 		{"--select", "all"},
-		{"--select=non-root-user,DL3002"},
-		{"--select", "DL3002", "--select", "DS002"},
+		{"--select=add-label,FK001"},
+		{"--select", "FK001", "--select", "LBL1"},
+		{"--select", "add-label,pin-user"},
 		{"--unsafe"},
 		{"--offline"},
 		{"--unsafe", "--offline", "--select", "ALL"},
 	} {
 		r := harden(t, append([]string{"fix"}, args...)...)
 		wantCode(t, r, 0)
-		if r.stdout != rootDiff("Dockerfile") {
+		if r.stdout != dirtyDiff("Dockerfile") {
 			t.Errorf("harden fix %s: %v", strings.Join(args, " "), r)
 		}
 	}
 	for _, args := range [][]string{
 		{"--ignore", "ALL"},
 		{"--ignore", "all"},
-		{"--ignore", "non-root-user"},
-		{"--ignore", "DL3002"},
-		{"--ignore=ds002"},
-		{"--select", "ALL", "--ignore", "DL3002"},
-		{"--select", "non-root-user", "--ignore", "ALL"},
+		{"--ignore", "add-label"},
+		{"--ignore", "FK001"},
+		{"--ignore=lbl1"},
+		{"--select", "ALL", "--ignore", "FK001"},
+		{"--select", "add-label", "--ignore", "ALL"},
+		{"--select", "pin-user,no-sudo"},
 		{"--ignore", "ALL", "--unsafe"},
 	} {
 		r := harden(t, append([]string{"fix"}, args...)...)
@@ -423,11 +425,11 @@ func TestFixSelection(t *testing.T) {
 			t.Errorf("harden check %s: %v", strings.Join(args, " "), r)
 		}
 	}
-	wantUntouched(t, "Dockerfile", rootDockerfile)
+	wantUntouched(t, "Dockerfile", dirtyDockerfile)
 
 	// --ignore ALL on standard input is byte-identical, even for awkward files.
 	for _, in := range []string{
-		rootDockerfile,
+		dirtyDockerfile,
 		"\ufeff# escape=`\r\nFROM debian\r\nRUN echo a `\r\n  b\r\nCMD [\"x\"]",
 		"FROM alpine\nRUN <<EOF\napk add curl\nEOF\n",
 	} {
@@ -443,11 +445,11 @@ func TestFixSelection(t *testing.T) {
 // message naming it, before any file is touched.
 func TestFixSelectionUnknown(t *testing.T) {
 	dir := inTempDir(t)
-	writeTree(t, dir, map[string]string{"Dockerfile": rootDockerfile})
+	writeTree(t, dir, map[string]string{"Dockerfile": dirtyDockerfile})
 	age(t, "Dockerfile")
 	for _, args := range [][]string{
 		{"fix", "--select", "no-such-fix"},
-		{"fix", "-w", "--select", "non-root-user,no-such-fix"},
+		{"fix", "-w", "--select", "add-label,no-such-fix"},
 		{"fix", "--ignore", "no-such-fix"},
 		{"fix", "-w", "--ignore", "DL9999"},
 		{"check", "--select", "no-such-fix"},
@@ -466,7 +468,7 @@ func TestFixSelectionUnknown(t *testing.T) {
 			t.Errorf("harden %s: stdout %q", strings.Join(args, " "), r.stdout)
 		}
 	}
-	wantUntouched(t, "Dockerfile", rootDockerfile)
+	wantUntouched(t, "Dockerfile", dirtyDockerfile)
 }
 
 // TestFixParseError: a file buildkit cannot parse is reported as
@@ -475,9 +477,9 @@ func TestFixSelectionUnknown(t *testing.T) {
 func TestFixParseError(t *testing.T) {
 	dir := inTempDir(t)
 	files := map[string]string{
-		"a/Dockerfile":    rootDockerfile,
+		"a/Dockerfile":    dirtyDockerfile,
 		"b/Dockerfile":    badDockerfile,
-		"c/Dockerfile":    rootDockerfile,
+		"c/Dockerfile":    dirtyDockerfile,
 		"d/Dockerfile":    "FROM debian\nBOGUS x\n",
 		"e/Dockerfile":    "RUN echo no stage\n",
 		"f/Containerfile": "FROM alpine\nRUN <<EOF\napk add curl\n",
@@ -513,7 +515,7 @@ func TestFixParseError(t *testing.T) {
 	t.Run("diff", func(t *testing.T) {
 		r := harden(t, "fix")
 		wantCode(t, r, 2)
-		if want := rootDiff("a/Dockerfile") + rootDiff("c/Dockerfile"); r.stdout != want {
+		if want := dirtyDiff("a/Dockerfile") + dirtyDiff("c/Dockerfile"); r.stdout != want {
 			t.Errorf("stdout:\n%s\nwant:\n%s", r.stdout, want)
 		}
 		checkStderr(t, r.stderr)
@@ -541,7 +543,7 @@ func TestFixParseError(t *testing.T) {
 				if f.Changed != nil && *f.Changed || f.Diff != nil && *f.Diff != "" {
 					t.Errorf("%s: a file that does not parse is marked changed", f.Path)
 				}
-			} else if f.Error != "" || f.Diff == nil || *f.Diff != rootDiff(f.Path) {
+			} else if f.Error != "" || f.Diff == nil || *f.Diff != dirtyDiff(f.Path) {
 				t.Errorf("%s: %+v", f.Path, f)
 			}
 		}
@@ -557,8 +559,8 @@ func TestFixParseError(t *testing.T) {
 		if !strings.Contains(r.stderr, "fixed a/Dockerfile: 1 fix\n") || !strings.Contains(r.stderr, "fixed c/Dockerfile: 1 fix\n") {
 			t.Errorf("stderr lacks the fixed lines:\n%s", r.stderr)
 		}
-		wantFile(t, "a/Dockerfile", rootFixed)
-		wantFile(t, "c/Dockerfile", rootFixed)
+		wantFile(t, "a/Dockerfile", dirtyFixed)
+		wantFile(t, "c/Dockerfile", dirtyFixed)
 		for f := range bad {
 			wantUntouched(t, f, files[f])
 		}
@@ -588,6 +590,7 @@ type fixJSON struct {
 			Fix     string  `json:"fix"`
 			Line    int     `json:"line"`
 			Message string  `json:"message"`
+			Title   string  `json:"title"`
 			Kind    string  `json:"kind"`
 			Applied *bool   `json:"applied"`
 			Reason  *string `json:"reason"`
@@ -623,10 +626,11 @@ func decodeFixJSON(t *testing.T, s string) fixJSON {
 func TestFixJSON(t *testing.T) {
 	dir := inTempDir(t)
 	writeTree(t, dir, map[string]string{
-		"a/Dockerfile":  rootDockerfile,
-		"g/Dockerfile":  gosuDockerfile,
-		"ok/Dockerfile": nonRootDockerfile,
-		"s/Dockerfile":  "FROM debian AS build\nRUN make\n# harden:ignore=non-root-user\nFROM debian\nCMD [\"x\"]\n",
+		"a/Dockerfile":  dirtyDockerfile,
+		"g/Dockerfile":  sudoDockerfile,
+		"ok/Dockerfile": cleanDockerfile,
+		"s/Dockerfile":  "FROM debian AS build\nRUN make\nFROM debian\n# harden:ignore=add-label\nCMD [\"x\"]\n",
+		"u/Dockerfile":  unsafeDockerfile,
 	})
 	r := harden(t, "fix", "--format", "json")
 	wantCode(t, r, 0)
@@ -641,20 +645,20 @@ func TestFixJSON(t *testing.T) {
 	for _, f := range doc.Files {
 		paths = append(paths, f.Path)
 	}
-	if want := []string{"a/Dockerfile", "g/Dockerfile", "ok/Dockerfile", "s/Dockerfile"}; strings.Join(paths, " ") != strings.Join(want, " ") {
+	if want := []string{"a/Dockerfile", "g/Dockerfile", "ok/Dockerfile", "s/Dockerfile", "u/Dockerfile"}; strings.Join(paths, " ") != strings.Join(want, " ") {
 		t.Fatalf("files %q, want %q", paths, want)
 	}
 	files := doc.Files
 
 	a := files[0]
-	if a.Changed == nil || !*a.Changed || a.Diff == nil || *a.Diff != rootDiff("a/Dockerfile") || a.Error != "" {
+	if a.Changed == nil || !*a.Changed || a.Diff == nil || *a.Diff != dirtyDiff("a/Dockerfile") || a.Error != "" {
 		t.Errorf("a/Dockerfile: %+v", a)
 	}
 	if len(a.Findings) != 1 {
 		t.Fatalf("a/Dockerfile: %d findings, want 1", len(a.Findings))
 	}
-	if f := a.Findings[0]; f.Fix != "non-root-user" || f.Line < 1 || f.Line > 3 || f.Message == "" ||
-		f.Kind != "default" || f.Applied == nil || !*f.Applied || f.Reason != nil && *f.Reason != "" {
+	if f := a.Findings[0]; f.Fix != "add-label" || f.Line != 3 || f.Message != "Image has no harden label" || f.Title != "Append LABEL harden=1" ||
+		f.Kind != "default" || f.Applied == nil || !*f.Applied || f.Reason != nil {
 		t.Errorf("a/Dockerfile finding: %+v", f)
 	}
 
@@ -665,12 +669,20 @@ func TestFixJSON(t *testing.T) {
 	if len(g.Findings) != 1 {
 		t.Fatalf("g/Dockerfile: %d findings, want 1", len(g.Findings))
 	}
-	if f := g.Findings[0]; f.Fix != "non-root-user" || f.Line != 2 || !strings.Contains(f.Message, "gosu") ||
-		f.Kind != "none" || f.Applied == nil || *f.Applied || f.Reason == nil || *f.Reason == "" {
+	if f := g.Findings[0]; f.Fix != "no-sudo" || f.Line != 2 || f.Message != "RUN uses sudo, which a container does not need" || f.Title != "" ||
+		f.Kind != "none" || f.Applied == nil || *f.Applied || f.Reason == nil || *f.Reason != "no automatic fix" {
 		t.Errorf("g/Dockerfile finding (remaining, with a reason): %+v", f)
 	}
+	u := files[4]
+	if u.Changed == nil || *u.Changed || len(u.Findings) != 1 {
+		t.Fatalf("u/Dockerfile: %+v", u)
+	}
+	if f := u.Findings[0]; f.Fix != "pin-user" || f.Line != 2 || f.Kind != "unsafe" || *f.Applied ||
+		f.Reason == nil || *f.Reason != "unsafe fix: use --unsafe or --select pin-user" {
+		t.Errorf("u/Dockerfile finding (unsafe, not applied): %+v", f)
+	}
 
-	for _, f := range files[2:] {
+	for _, f := range files[2:4] {
 		if f.Changed == nil || *f.Changed || len(f.Findings) != 0 || f.Diff == nil || *f.Diff != "" {
 			t.Errorf("%s: %+v", f.Path, f)
 		}
@@ -681,18 +693,25 @@ func TestFixJSON(t *testing.T) {
 		t.Errorf("diff mode %q != JSON diff %q", d.stdout, *a.Diff)
 	}
 
+	// With --unsafe the unsafe finding is applied.
+	r = harden(t, "fix", "--format", "json", "--unsafe", "u")
+	wantCode(t, r, 0)
+	if doc := decodeFixJSON(t, r.stdout); len(doc.Files) != 1 || !*doc.Files[0].Changed || !*doc.Files[0].Findings[0].Applied || doc.Files[0].Findings[0].Reason != nil {
+		t.Errorf("--unsafe --format json: %s", r.stdout)
+	}
+
 	// JSON with -w: written, and reported.
 	r = harden(t, "fix", "--format", "json", "-w", "a")
 	wantCode(t, r, 0)
-	wantFile(t, "a/Dockerfile", rootFixed)
+	wantFile(t, "a/Dockerfile", dirtyFixed)
 	if doc := decodeFixJSON(t, r.stdout); len(doc.Files) != 1 || doc.Files[0].Findings[0].Applied == nil || !*doc.Files[0].Findings[0].Applied {
 		t.Errorf("-w --format json: %s", r.stdout)
 	}
 
 	// JSON of standard input, and of no files at all.
-	r = hardenStdin(t, rootDockerfile, "fix", "--format", "json", "-")
+	r = hardenStdin(t, dirtyDockerfile, "fix", "--format", "json", "-")
 	wantCode(t, r, 0)
-	if doc := decodeFixJSON(t, r.stdout); len(doc.Files) != 1 || doc.Files[0].Path != "<stdin>" || doc.Files[0].Diff == nil || *doc.Files[0].Diff != rootDiff("<stdin>") {
+	if doc := decodeFixJSON(t, r.stdout); len(doc.Files) != 1 || doc.Files[0].Path != "<stdin>" || doc.Files[0].Diff == nil || *doc.Files[0].Diff != dirtyDiff("<stdin>") {
 		t.Errorf("stdin JSON: %s", r.stdout)
 	}
 	os.MkdirAll("empty", 0o755)
@@ -729,7 +748,7 @@ func TestFixManyFiles(t *testing.T) {
 	var want []string
 	for i := 0; i < 60; i++ {
 		p := "svc" + itoa(i) + "/Dockerfile"
-		files[p] = rootDockerfile
+		files[p] = dirtyDockerfile
 		want = append(want, "fixed "+p+": 1 fix")
 	}
 	writeTree(t, dir, files)
@@ -740,7 +759,7 @@ func TestFixManyFiles(t *testing.T) {
 		t.Errorf("stderr:\n%s", r.stderr)
 	}
 	for p := range files {
-		wantFile(t, p, rootFixed)
+		wantFile(t, p, dirtyFixed)
 	}
 }
 
@@ -755,7 +774,7 @@ func TestFixWriteError(t *testing.T) {
 		t.Skip("root writes into read-only directories")
 	}
 	dir := inTempDir(t)
-	writeTree(t, dir, map[string]string{"ro/Dockerfile": rootDockerfile, "rw/Dockerfile": rootDockerfile})
+	writeTree(t, dir, map[string]string{"ro/Dockerfile": dirtyDockerfile, "rw/Dockerfile": dirtyDockerfile})
 	if err := os.Chmod("ro", 0o555); err != nil {
 		t.Fatal(err)
 	}
@@ -768,7 +787,7 @@ func TestFixWriteError(t *testing.T) {
 	if !strings.Contains(r.stderr, "fixed rw/Dockerfile: 1 fix\n") {
 		t.Errorf("stderr %q lacks the fixed line of rw/Dockerfile", r.stderr)
 	}
-	wantFile(t, "ro/Dockerfile", rootDockerfile)
-	wantFile(t, "rw/Dockerfile", rootFixed)
+	wantFile(t, "ro/Dockerfile", dirtyDockerfile)
+	wantFile(t, "rw/Dockerfile", dirtyFixed)
 	noTempFiles(t, dir)
 }

@@ -19,36 +19,6 @@ import (
 	"time"
 )
 
-// Small realistic Dockerfiles.
-const (
-	// rootDockerfile runs as root: non-root-user adds a user before CMD.
-	rootDockerfile = "FROM debian:bookworm\nRUN apt-get update\nCMD [\"x\"]\n"
-	// rootFixed is what harden fix makes of rootDockerfile (the useradd
-	// family form the issue specifies, placed after the last RUN).
-	rootFixed = "FROM debian:bookworm\nRUN apt-get update\n" +
-		"RUN groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid app --no-create-home --no-log-init --shell /sbin/nologin app\n" +
-		"USER 10001:10001\n" +
-		"CMD [\"x\"]\n"
-	// nonRootDockerfile already runs as a non-root user: nothing to change.
-	nonRootDockerfile = "FROM debian\nUSER 1000\n"
-	// badDockerfile is rejected by buildkit at line 2.
-	badDockerfile = "FROM debian\nCOPY\n"
-	// gosuDockerfile ends as root but drops privileges in its entrypoint:
-	// a finding with no automatic fix.
-	gosuDockerfile = "FROM debian\nUSER root\nENTRYPOINT [\"gosu\", \"app\", \"x\"]\n"
-)
-
-// rootDiff is the unified diff harden prints for rootDockerfile at path.
-func rootDiff(path string) string {
-	return "--- a/" + path + "\n+++ b/" + path + "\n" +
-		"@@ -1,3 +1,5 @@\n" +
-		" FROM debian:bookworm\n" +
-		" RUN apt-get update\n" +
-		"+RUN groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid app --no-create-home --no-log-init --shell /sbin/nologin app\n" +
-		"+USER 10001:10001\n" +
-		" CMD [\"x\"]\n"
-}
-
 // hardenResult is what one harden invocation produced.
 type hardenResult struct {
 	stdout, stderr string
@@ -59,17 +29,29 @@ func (r hardenResult) String() string {
 	return fmt.Sprintf("exit %d\n--- stdout:\n%s--- stderr:\n%s", r.code, r.stdout, r.stderr)
 }
 
-// harden runs the CLI in-process with an empty standard input.
+// harden runs the CLI in-process over the fake fixes, with an empty
+// standard input.
 func harden(t *testing.T, args ...string) hardenResult {
 	t.Helper()
 	return hardenStdin(t, "", args...)
 }
 
-// hardenStdin runs the CLI in-process with stdin as standard input.
+// hardenStdin runs the CLI in-process over the fake fixes, with stdin as
+// standard input.
 func hardenStdin(t *testing.T, stdin string, args ...string) hardenResult {
 	t.Helper()
+	return hardenEnv(t, &env{stdin: strings.NewReader(stdin), fixes: fakeFixes, resolver: fakeResolver{}}, args...)
+}
+
+// hardenEnv runs the CLI in-process in e, whose stdout and stderr it sets.
+func hardenEnv(t *testing.T, e *env, args ...string) hardenResult {
+	t.Helper()
 	var stdout, stderr bytes.Buffer
-	code := run(args, &env{stdin: strings.NewReader(stdin), stdout: &stdout, stderr: &stderr})
+	e.stdout, e.stderr = &stdout, &stderr
+	if e.stdin == nil {
+		e.stdin = strings.NewReader("")
+	}
+	code := run(args, e)
 	return hardenResult{stdout: stdout.String(), stderr: stderr.String(), code: code}
 }
 
@@ -257,18 +239,24 @@ func hardenBinary(t *testing.T) string {
 	return binPath
 }
 
-// sh runs a shell script in dir with $HARDEN set to the built binary and
-// returns its combined output and exit status.
+// sh runs a shell script in dir with $HARDEN set to the built binary (the
+// real fixes) and returns its combined output and exit status.
 func sh(t *testing.T, dir, script string, extraEnv ...string) (string, int) {
 	t.Helper()
-	shell, err := exec.LookPath("sh")
+	return shell(t, dir, script, append([]string{"HARDEN=" + hardenBinary(t)}, extraEnv...)...)
+}
+
+// shell runs a shell script in dir and returns its combined output and
+// exit status.
+func shell(t *testing.T, dir, script string, extraEnv ...string) (string, int) {
+	t.Helper()
+	shPath, err := exec.LookPath("sh")
 	if err != nil {
 		t.Skip("no sh")
 	}
-	cmd := exec.Command(shell, "-c", script)
+	cmd := exec.Command(shPath, "-c", script)
 	cmd.Dir = dir
-	cmd.Env = append(append(os.Environ(), "HARDEN="+hardenBinary(t)), gitEnv(t)...)
-	cmd.Env = append(cmd.Env, extraEnv...)
+	cmd.Env = append(append(os.Environ(), gitEnv(t)...), extraEnv...)
 	out, err := cmd.CombinedOutput()
 	code := 0
 	if err != nil {

@@ -17,6 +17,10 @@ import (
 	"syscall"
 
 	"github.com/spf13/pflag"
+
+	"github.com/harden-dev/harden/fixes"
+	"github.com/harden-dev/harden/internal/runner"
+	"github.com/harden-dev/harden/transform"
 )
 
 // version is set by the Makefile with -ldflags "-X main.version=…".
@@ -41,6 +45,25 @@ type env struct {
 	ctx            context.Context
 	stdin          io.Reader
 	stdout, stderr io.Writer
+
+	// fixes is the fix registry; nil means fixes.All. Tests give fake
+	// fixes here to test the CLI apart from any real fix's wording.
+	fixes func() []*transform.Fix
+	// resolver answers the network lookups of fixes; nil fails them.
+	resolver transform.Resolver
+	// outputs, when not nil, gives a fix run's output files besides the
+	// Dockerfiles (the lock file of --lock): shown in the diff, listed
+	// with -l and written with -w like a changed Dockerfile.
+	// TODO(lead): connect to the resolver's lock file once --lock exists.
+	outputs func(ctx context.Context) ([]runner.Output, error)
+}
+
+// registry returns the fixes the CLI knows, in the order they run.
+func (e *env) registry() []*transform.Fix {
+	if e.fixes != nil {
+		return e.fixes()
+	}
+	return fixes.All()
 }
 
 // context returns the run's context.

@@ -5,8 +5,6 @@ package main
 import (
 	"strings"
 	"testing"
-
-	"github.com/harden-dev/harden/fixes"
 )
 
 // TestRulesList: one line per fix with its name, default/unsafe, the
@@ -18,7 +16,7 @@ func TestRulesList(t *testing.T) {
 	if r.stderr != "" {
 		t.Errorf("stderr %q", r.stderr)
 	}
-	all := fixes.All()
+	all := fakeFixes()
 	var body []string
 	for _, l := range lines(r.stdout) {
 		if strings.HasPrefix(l, "NAME") { // an optional header
@@ -50,59 +48,47 @@ func TestRulesList(t *testing.T) {
 			t.Errorf("line %q does not end with the summary %q", body[i], f.Summary)
 		}
 	}
-	// non-root-user is the first fix; the issue fixes its row.
-	if !strings.Contains(r.stdout, "DL3002") || !strings.Contains(r.stdout, "DS002") {
-		t.Errorf("rules list lacks DL3002/DS002:\n%s", r.stdout)
+	if want := "add-label   default  FK001,LBL1   Label the image as hardened"; !strings.Contains(r.stdout, "\n"+want+"\n") {
+		t.Errorf("rules list lacks the row %q:\n%s", want, r.stdout)
+	}
+	if !strings.Contains(r.stdout, "\npin-user    unsafe   FK002") || !strings.Contains(r.stdout, "\nno-sudo     default  -  ") {
+		t.Errorf("rules list:\n%s", r.stdout)
 	}
 }
 
 // TestRulesDoc: harden rules NAME (or an equivalent ID, any case) prints
-// the full documentation with an example diff.
+// the fix's summary, applicability, equivalents, documentation and the
+// diff the engine makes of its example.
 func TestRulesDoc(t *testing.T) {
 	inTempDir(t)
-	byName := harden(t, "rules", "non-root-user")
+	byName := harden(t, "rules", "add-label")
 	wantCode(t, byName, 0)
-	doc := byName.stdout
-	for _, want := range []string{
-		"non-root-user",
-		"Run the final stage as a non-root user",
-		"default",
-		"DL3002", "DS002",
-		"What it does", "Why", "What it will not do",
-		"--- a/Dockerfile", "+++ b/Dockerfile", "@@ ",
-		"+USER ",
-	} {
-		if !strings.Contains(doc, want) {
-			t.Errorf("harden rules non-root-user lacks %q:\n%s", want, doc)
-		}
+	want := "add-label: Label the image as hardened\n\n" +
+		"Applied: default\n" +
+		"Equivalents: FK001, LBL1\n\n" +
+		strings.TrimSpace(fakeLabel.Doc) + "\n\n" +
+		"Example\n" +
+		"  --- a/Dockerfile\n  +++ b/Dockerfile\n  @@ -1,2 +1,3 @@\n   FROM debian\n   RUN make\n  +LABEL harden=1\n"
+	if byName.stdout != want {
+		t.Errorf("harden rules add-label:\n%s\nwant:\n%s", byName.stdout, want)
 	}
-	// It says plainly what can break and how to opt out.
-	for _, want := range []string{"1024", "harden:ignore=non-root-user"} {
-		if !strings.Contains(doc, want) {
-			t.Errorf("doc lacks %q", want)
-		}
-	}
-	for _, id := range []string{"DL3002", "dl3002", "DS002", "NON-ROOT-USER"} {
+	for _, id := range []string{"FK001", "fk001", "LBL1", "ADD-LABEL"} {
 		r := harden(t, "rules", id)
 		wantCode(t, r, 0)
-		if r.stdout != doc {
-			t.Errorf("harden rules %s differs from harden rules non-root-user", id)
+		if r.stdout != byName.stdout {
+			t.Errorf("harden rules %s differs from harden rules add-label", id)
 		}
 	}
-	// The example diff is a real diff: every line after "Example" is a
-	// header, a hunk header or a context/added/removed line.
-	_, example, ok := strings.Cut(doc, "\nExample\n")
-	if !ok {
-		t.Fatalf("no Example section:\n%s", doc)
+	// An unsafe fix says how to apply it; a fix without example has none.
+	r := harden(t, "rules", "pin-user")
+	wantCode(t, r, 0)
+	if !strings.Contains(r.stdout, "Applied: unsafe (only with --unsafe or --select pin-user)\n") || strings.Contains(r.stdout, "Example") {
+		t.Errorf("harden rules pin-user:\n%s", r.stdout)
 	}
-	for _, l := range lines(example) {
-		l = strings.TrimPrefix(l, "  ")
-		switch {
-		case strings.HasPrefix(l, "--- a/"), strings.HasPrefix(l, "+++ b/"), strings.HasPrefix(l, "@@ -"),
-			strings.HasPrefix(l, " "), strings.HasPrefix(l, "+"), strings.HasPrefix(l, "-"), strings.HasPrefix(l, `\ `):
-		default:
-			t.Errorf("example line %q is not part of a unified diff", l)
-		}
+	// Several names: each documented, separated by a blank line.
+	r = harden(t, "rules", "add-label", "no-sudo")
+	if !strings.HasPrefix(r.stdout, byName.stdout+"\nno-sudo: ") {
+		t.Errorf("harden rules add-label no-sudo:\n%s", r.stdout)
 	}
 }
 
@@ -139,8 +125,8 @@ func TestVersion(t *testing.T) {
 func TestHelp(t *testing.T) {
 	inTempDir(t)
 	wantFlags := map[string][]string{
-		"fix":     {"--write", "-w", "--list", "-l", "--check", "--select", "--ignore", "--unsafe", "--offline", "--format", "json"},
-		"check":   {"--format", "sarif", "json", "--select", "--ignore", "--offline"},
+		"fix":     {"--write", "-w", "--list", "-l", "--check", "--select", "--ignore", "--unsafe", "--offline", "--format", "json", "markdown"},
+		"check":   {"--format", "sarif", "json", "github", "--select", "--ignore", "--offline"},
 		"rules":   {"NAME"},
 		"version": {},
 	}
@@ -162,11 +148,11 @@ func TestHelp(t *testing.T) {
 		}
 	}
 	// --help wins over other arguments, and does nothing else.
-	writeTree(t, ".", map[string]string{"Dockerfile": rootDockerfile})
+	writeTree(t, ".", map[string]string{"Dockerfile": dirtyDockerfile})
 	age(t, "Dockerfile")
 	r := harden(t, "fix", "-w", "--help", ".")
 	wantCode(t, r, 0)
-	wantUntouched(t, "Dockerfile", rootDockerfile)
+	wantUntouched(t, "Dockerfile", dirtyDockerfile)
 
 	for _, args := range [][]string{{"--help"}, {"-h"}, {"help"}} {
 		r := harden(t, args...)
@@ -186,7 +172,7 @@ func TestHelp(t *testing.T) {
 // command at all exit 2 with a message on stderr and nothing on stdout.
 func TestUsageErrors(t *testing.T) {
 	dir := inTempDir(t)
-	writeTree(t, dir, map[string]string{"Dockerfile": rootDockerfile})
+	writeTree(t, dir, map[string]string{"Dockerfile": dirtyDockerfile})
 	age(t, "Dockerfile")
 	for _, tc := range []struct {
 		args []string
@@ -221,5 +207,5 @@ func TestUsageErrors(t *testing.T) {
 			t.Errorf("harden %s: stdout %q", strings.Join(tc.args, " "), r.stdout)
 		}
 	}
-	wantUntouched(t, "Dockerfile", rootDockerfile)
+	wantUntouched(t, "Dockerfile", dirtyDockerfile)
 }

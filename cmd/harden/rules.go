@@ -7,7 +7,6 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/harden-dev/harden/fixes"
 	"github.com/harden-dev/harden/transform"
 )
 
@@ -22,11 +21,11 @@ func runRules(e *env, name string, args []string) error {
 		return err
 	}
 	if fs.NArg() == 0 {
-		writeRulesTable(e.stdout, fixes.All())
+		writeRulesTable(e.stdout, e.registry())
 		return nil
 	}
 	for i, arg := range fs.Args() {
-		matched := fixes.Lookup(arg)
+		matched := lookupFixes(e.registry(), arg)
 		if len(matched) == 0 || strings.EqualFold(arg, "ALL") {
 			return fmt.Errorf("unknown fix %q (run 'harden rules' for the list)", arg)
 		}

@@ -1,74 +1,15 @@
-// Package report renders harden's results as JSON and SARIF 2.1.0.
+// Package report renders harden's results, one file per output format:
+// the unified diff stream (diff.go), JSON (json.go), SARIF 2.1.0
+// (sarif.go), GitHub workflow annotations (github.go) and the Markdown
+// body of a pull request (markdown.go).
 package report
 
 import (
-	"encoding/json"
-	"io"
+	"errors"
 	"strings"
 
 	"github.com/harden-dev/harden/transform"
 )
-
-// Finding is one finding in JSON output.
-type Finding struct {
-	Fix     string `json:"fix"`
-	Line    int    `json:"line"`
-	Message string `json:"message"`
-	// Title is what the fix does about it, a verb phrase; "" without edits.
-	Title string `json:"title,omitempty"`
-	// Kind is how harden fix treats it: "default", "unsafe" or "none".
-	Kind    string `json:"kind"`
-	Applied bool   `json:"applied"`
-	Reason  string `json:"reason,omitempty"`
-}
-
-// File is the result for one file.
-type File struct {
-	Path     string    `json:"path"`
-	Changed  *bool     `json:"changed,omitempty"`
-	Error    string    `json:"error,omitempty"`
-	Findings []Finding `json:"findings"`
-	Diff     *string   `json:"diff,omitempty"`
-}
-
-// Document is the whole JSON output.
-type Document struct {
-	Tool    string `json:"tool"`
-	Version string `json:"version"`
-	Files   []File `json:"files"`
-}
-
-// NewFinding converts an engine finding.
-func NewFinding(f transform.Finding) Finding {
-	return Finding{
-		Fix:     f.Fix.Name,
-		Line:    f.Line,
-		Message: f.Message,
-		Title:   f.Title,
-		Kind:    f.Applicability.String(),
-		Applied: f.Applied,
-		Reason:  f.Reason,
-	}
-}
-
-// Findings converts a list of engine findings; never nil, so JSON shows [].
-func Findings(fs ...[]transform.Finding) []Finding {
-	out := []Finding{}
-	for _, list := range fs {
-		for _, f := range list {
-			out = append(out, NewFinding(f))
-		}
-	}
-	return out
-}
-
-// WriteJSON writes doc as indented JSON.
-func WriteJSON(w io.Writer, doc *Document) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	return enc.Encode(doc)
-}
 
 // RuleID turns a kebab-case fix name into the PascalCase SARIF rule name.
 func RuleID(name string) string {
@@ -80,4 +21,55 @@ func RuleID(name string) string {
 		b.WriteString(strings.ToUpper(part[:1]) + part[1:])
 	}
 	return b.String()
+}
+
+// FileFindings is one file's findings, or the error that stopped its check:
+// the input of the check formats (text, SARIF, GitHub annotations).
+type FileFindings struct {
+	Path     string
+	Findings []transform.Finding
+	// Error is the error's message ("" for none) and ErrorLine its line
+	// when it knows one (a parse error), else 0.
+	Error     string
+	ErrorLine int
+}
+
+// NewFileFindings pairs a file's findings with the error that stopped it.
+func NewFileFindings(path string, findings []transform.Finding, err error) FileFindings {
+	ff := FileFindings{Path: path, Findings: findings}
+	if err != nil {
+		ff.Error = err.Error()
+		var pe *transform.ParseError
+		if errors.As(err, &pe) {
+			ff.ErrorLine = pe.Line
+		}
+	}
+	return ff
+}
+
+// FixedFile is one file of a fix run: its content before and after, the
+// findings applied and left, or the error that stopped it. The run's other
+// outputs (a lock file) are FixedFiles without findings.
+type FixedFile struct {
+	Path string
+	// Old is nil for a file the run creates.
+	Old, New           []byte
+	Applied, Remaining []transform.Finding
+	Error              string
+}
+
+// Changed reports whether the file is to be changed (or created).
+func (f FixedFile) Changed() bool {
+	return f.Error == "" && (f.Old == nil && f.New != nil || string(f.Old) != string(f.New))
+}
+
+// FindingText is a finding as one line of text: the problem, then how
+// harden fix treats it and what the fix does, "[fix: default: Add USER …]",
+// or "[fix: none]".
+func FindingText(f transform.Finding) string {
+	fix := f.Applicability.String()
+	if f.Title != "" {
+		fix += ": " + f.Title
+	}
+	return f.Message + " [fix: " + fix + "]"
 }

@@ -109,17 +109,9 @@ type sarifNotification struct {
 	Locations []sarifLocation `json:"locations,omitempty"`
 }
 
-// SARIFFile is one file's findings, or the error that stopped its check.
-type SARIFFile struct {
-	Path      string
-	Findings  []transform.Finding
-	Error     string
-	ErrorLine int
-}
-
 // WriteSARIF writes one SARIF run with a rule for every fix and a result for
 // every finding. Paths are URIs relative to the repository root (%SRCROOT%).
-func WriteSARIF(w io.Writer, version string, fixes []*transform.Fix, files []SARIFFile) error {
+func WriteSARIF(w io.Writer, version string, fixes []*transform.Fix, files []FileFindings) error {
 	index := map[string]int{}
 	rules := []sarifRule{}
 	for i, f := range fixes {

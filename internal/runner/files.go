@@ -1,8 +1,6 @@
-package main
+package runner
 
 import (
-	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -13,9 +11,10 @@ import (
 // skipDirs are never searched.
 var skipDirs = map[string]bool{".git": true, "node_modules": true, "vendor": true}
 
-// isDockerfileName reports whether a file name is one harden looks for when
-// searching a directory.
-func isDockerfileName(name string) bool {
+// IsDockerfileName reports whether a file name is one harden looks for when
+// searching a directory: Dockerfile, Dockerfile.*, *.Dockerfile,
+// *.dockerfile, Containerfile and Containerfile.*.
+func IsDockerfileName(name string) bool {
 	switch {
 	case name == "Dockerfile", name == "Containerfile":
 		return true
@@ -43,7 +42,7 @@ func collect(args []string) []input {
 	seen := map[string]bool{}
 	var out []input
 	add := func(p string) {
-		p = displayPath(p)
+		p = DisplayPath(p)
 		if !seen[p] {
 			seen[p] = true
 			out = append(out, input{path: p})
@@ -56,7 +55,7 @@ func collect(args []string) []input {
 		}
 		info, err := os.Stat(arg)
 		if err != nil {
-			out = append(out, input{path: displayPath(arg), err: err})
+			out = append(out, input{path: DisplayPath(arg), err: err})
 			continue
 		}
 		if !info.IsDir() {
@@ -72,7 +71,7 @@ func collect(args []string) []input {
 		var found []string
 		err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 			if err != nil {
-				out = append(out, input{path: displayPath(p), err: err})
+				out = append(out, input{path: DisplayPath(p), err: err})
 				if d != nil && d.IsDir() {
 					return fs.SkipDir
 				}
@@ -84,7 +83,7 @@ func collect(args []string) []input {
 				}
 				return nil
 			}
-			if !isDockerfileName(d.Name()) {
+			if !IsDockerfileName(d.Name()) {
 				return nil
 			}
 			if d.Type()&fs.ModeSymlink != 0 {
@@ -98,7 +97,7 @@ func collect(args []string) []input {
 			return nil
 		})
 		if err != nil {
-			out = append(out, input{path: displayPath(arg), err: err})
+			out = append(out, input{path: DisplayPath(arg), err: err})
 		}
 		sort.Strings(found)
 		for _, p := range found {
@@ -108,10 +107,10 @@ func collect(args []string) []input {
 	return out
 }
 
-// displayPath cleans p and makes it relative to the working directory when
+// DisplayPath cleans p and makes it relative to the working directory when
 // it lies inside it, so that diff headers read a/PATH and apply with
 // `git apply` and `patch -p1` from there.
-func displayPath(p string) string {
+func DisplayPath(p string) string {
 	if p == "-" {
 		return p
 	}
@@ -123,61 +122,4 @@ func displayPath(p string) string {
 		}
 	}
 	return filepath.ToSlash(filepath.Clean(p))
-}
-
-// writeAtomic replaces the file at path with data: it writes a temporary file
-// beside the target, syncs it, gives it the target's mode (and owner, where
-// permitted), and renames it over the target. A symlink is written through
-// to the file it points to.
-func writeAtomic(path string, data []byte) (err error) {
-	target, err := filepath.EvalSymlinks(path)
-	if err != nil {
-		return err
-	}
-	info, err := os.Stat(target)
-	if err != nil {
-		return err
-	}
-	if !info.Mode().IsRegular() {
-		return fmt.Errorf("%s: not a regular file", path)
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(target), "."+filepath.Base(target)+".harden-*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if _, err = tmp.Write(data); err != nil {
-		return err
-	}
-	if err = tmp.Sync(); err != nil {
-		return err
-	}
-	if err = tmp.Chmod(info.Mode().Perm()); err != nil {
-		return err
-	}
-	chownLike(tmp, info)
-	if err = tmp.Close(); err != nil {
-		return err
-	}
-	if err = os.Rename(tmp.Name(), target); err != nil {
-		return err
-	}
-	if d, err := os.Open(filepath.Dir(target)); err == nil {
-		d.Sync() // make the rename durable; best effort
-		d.Close()
-	}
-	return nil
-}
-
-// readInput reads a file, or standard input for "-".
-func readInput(e *env, path string) ([]byte, error) {
-	if path == "-" {
-		return io.ReadAll(e.stdin)
-	}
-	return os.ReadFile(path)
 }

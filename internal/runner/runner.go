@@ -1,0 +1,270 @@
+// Package runner is the loop over files that every harden command shares:
+// it finds the files PATH arguments stand for, runs the engine on each of
+// them concurrently (bounded), hands the results back in stable path order
+// as they complete, and collects them with the run's other outputs (such as
+// a lock file). `harden fix`, `harden check` and `harden pr` all run on it;
+// what they print or write is theirs.
+package runner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"runtime"
+	"sync"
+
+	"github.com/harden-dev/harden/transform"
+)
+
+// ErrInterrupted ends a run whose context was cancelled (Ctrl-C): no file
+// is started or handed out after it.
+var ErrInterrupted = errors.New("interrupted")
+
+// ErrStdinMixed refuses "-" (standard input) together with other paths.
+var ErrStdinMixed = errors.New(`"-" (standard input) cannot be mixed with other paths`)
+
+// Mode is what the engine does with each file.
+type Mode int
+
+const (
+	// Fix runs the fixes to a fixpoint (transform.Run): File.Result holds
+	// the fixed file, the applied and the remaining findings.
+	Fix Mode = iota
+	// Check parses the file and runs the fixes once over it
+	// (transform.Collect): File.Findings holds every finding.
+	Check
+)
+
+// Options configure a run.
+type Options struct {
+	Mode Mode
+	// Engine are the engine options every file starts from.
+	Engine transform.Options
+	// ContextFor, when not nil, returns the build context of the file at
+	// path (its display path, or "-" for standard input); it becomes that
+	// file's Engine.Context. nil keeps Engine.Context for every file.
+	ContextFor func(path string) fs.FS
+	// Jobs bounds how many files are processed at once; 0 means
+	// runtime.GOMAXPROCS(0).
+	Jobs int
+	// Stdin is read for the path "-"; StdinName names it in the results
+	// ("<stdin>" when empty).
+	Stdin     io.Reader
+	StdinName string
+	// Outputs, when not nil, is called once after every file has been
+	// handed out, unless the run was interrupted. It returns the run's
+	// other output files (the lock file of --lock), which the caller shows,
+	// lists or writes like changed Dockerfiles.
+	Outputs func(ctx context.Context) ([]Output, error)
+}
+
+// File is what the run found for one file.
+type File struct {
+	// Path is the file as the user sees it: clean, slash-separated and
+	// relative to the working directory when inside it; StdinName for "-".
+	Path string
+	// Stdin marks the file read from standard input.
+	Stdin bool
+	// Result is the engine's result in Fix mode; nil when the file could
+	// not be found or read. On an engine error it holds the original
+	// unchanged (Fixed == Original).
+	Result *transform.Result
+	// Findings are the findings of Check mode.
+	Findings []transform.Finding
+	// Err is what went wrong with this file: not found, unreadable, a
+	// *transform.ParseError or a *transform.FixError.
+	Err error
+}
+
+// Changed reports whether the file has changes to show or write (never on
+// error).
+func (f *File) Changed() bool {
+	return f.Err == nil && f.Result != nil && f.Result.Changed()
+}
+
+// Output is a file a run produces besides the Dockerfiles it fixes.
+type Output struct {
+	Path string // as the user sees it, like File.Path
+	Old  []byte // the current content; nil when the file does not exist yet
+	New  []byte // the content the run wants
+}
+
+// Changed reports whether New differs from Old (a file to be created
+// always counts as changed).
+func (o Output) Changed() bool { return o.Old == nil || string(o.Old) != string(o.New) }
+
+// Result is a whole run: every file in the order it was handed out, and the
+// other outputs.
+type Result struct {
+	Files   []*File
+	Outputs []Output
+}
+
+// Failed reports whether any file has an error.
+func (r *Result) Failed() bool {
+	for _, f := range r.Files {
+		if f.Err != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// Run processes the files paths stand for (see DisplayPath and
+// IsDockerfileName; none means ".") and calls emit, from the calling
+// goroutine, for each file in path order as soon as it and every file
+// before it are done, so output streams in a stable order however the
+// workers finish. Files that cannot be found or read are handed out too,
+// with Err set, in their place. An error returned by emit stops the run
+// and is returned.
+//
+// When ctx is cancelled no new file is started and none is handed out
+// any more; Run returns ErrInterrupted once the files in progress have
+// stopped. Run itself never writes a file.
+func Run(ctx context.Context, paths []string, opts Options, emit func(*File) error) (*Result, error) {
+	for _, p := range paths {
+		if p == "-" && len(paths) > 1 {
+			return nil, ErrStdinMixed
+		}
+	}
+	inputs := collect(paths)
+	res := &Result{Files: make([]*File, 0, len(inputs))}
+
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	files := make([]*File, len(inputs))
+	done := make([]chan struct{}, len(inputs))
+	for i := range done {
+		done[i] = make(chan struct{})
+	}
+	jobs := opts.Jobs
+	if jobs <= 0 {
+		jobs = runtime.GOMAXPROCS(0)
+	}
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for w := 0; w < min(jobs, len(inputs)); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				files[i] = opts.process(runCtx, inputs[i])
+				close(done[i])
+			}
+		}()
+	}
+	go func() {
+		defer close(next)
+		skip := func(from int) { // never started: files[j] stays nil
+			for j := from; j < len(inputs); j++ {
+				close(done[j])
+			}
+		}
+		for i := range inputs {
+			if runCtx.Err() != nil { // the select below would pick at random
+				skip(i)
+				return
+			}
+			select {
+			case next <- i:
+			case <-runCtx.Done():
+				skip(i)
+				return
+			}
+		}
+	}()
+
+	var err error
+	for i := range inputs {
+		<-done[i]
+		if err != nil {
+			continue // drain
+		}
+		if ctx.Err() != nil || files[i] == nil {
+			err = ErrInterrupted
+			cancel()
+			continue
+		}
+		res.Files = append(res.Files, files[i])
+		if emit != nil {
+			if err = emit(files[i]); err != nil {
+				cancel()
+			}
+		}
+	}
+	wg.Wait()
+	if err == nil && ctx.Err() != nil {
+		err = ErrInterrupted
+	}
+	if err != nil {
+		return res, err
+	}
+	if opts.Outputs != nil {
+		outs, err := opts.Outputs(ctx)
+		if ctx.Err() != nil {
+			return res, ErrInterrupted
+		}
+		if err != nil {
+			return res, err
+		}
+		res.Outputs = outs
+	}
+	return res, nil
+}
+
+// process reads one file and runs the engine on it.
+func (opts *Options) process(ctx context.Context, in input) *File {
+	f := &File{Path: in.path}
+	if in.path == "-" {
+		f.Stdin = true
+		f.Path = opts.StdinName
+		if f.Path == "" {
+			f.Path = "<stdin>"
+		}
+	}
+	if in.err != nil {
+		f.Err = in.err
+		return f
+	}
+	if ctx.Err() != nil {
+		return nil
+	}
+	src, err := opts.read(in.path)
+	if err != nil {
+		f.Err = err
+		return f
+	}
+	eo := opts.Engine
+	if opts.ContextFor != nil {
+		eo.Context = opts.ContextFor(in.path)
+	}
+	switch opts.Mode {
+	case Check:
+		doc, err := transform.Parse(f.Path, src)
+		if err != nil {
+			f.Err = err
+			break
+		}
+		f.Findings = transform.Collect(ctx, doc, eo)
+	default:
+		f.Result, f.Err = transform.Run(ctx, f.Path, src, eo)
+	}
+	if ctx.Err() != nil {
+		return nil // stopped half-way: not a result
+	}
+	return f
+}
+
+// read reads a file, or standard input for "-".
+func (opts *Options) read(path string) ([]byte, error) {
+	if path != "-" {
+		return os.ReadFile(path)
+	}
+	if opts.Stdin == nil {
+		return nil, fmt.Errorf("no standard input")
+	}
+	return io.ReadAll(opts.Stdin)
+}
