@@ -178,6 +178,10 @@ func (fakeResolver) Image(_ context.Context, ref string) (transform.Image, error
 	return transform.Image{Digest: fakeDigest}, nil
 }
 
+func (fakeResolver) Tags(context.Context, string) ([]string, error) {
+	return nil, errors.New("no tag listing in tests")
+}
+
 func (fakeResolver) URL(context.Context, string) (transform.Download, error) {
 	return transform.Download{}, errors.New("no URLs in tests")
 }
