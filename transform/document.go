@@ -37,6 +37,7 @@ type Document struct {
 	lowercase  bool
 	supp       *suppressions
 	metaEnv    Env
+	facts      []*Facts // per stage index, computed on first use (facts.go)
 }
 
 // Stage is one build stage: its FROM, the instructions that follow it and
