@@ -71,7 +71,7 @@ type Facts struct {
 	// in (from a stage it is built FROM), as buildkit does.
 	Entrypoint, Cmd *CmdLine
 	// Volumes are the chain's VOLUME paths, Ports its EXPOSEd ports, in
-	// build order.
+	// build order (buildkit sorts the ports of one EXPOSE as strings).
 	Volumes []Volume
 	Ports   []Port
 	// Copies are the chain's COPY and ADD instructions, in build order.
@@ -359,6 +359,10 @@ func (f *Facts) walk() {
 			for _, kv := range c.Env {
 				f.Env[kv.Key], _ = d.Expand(kv.Value, env)
 			}
+			if len(c.Env) == 1 { // what ApplyEnv gives, without expanding again
+				env[c.Env[0].Key] = f.Env[c.Env[0].Key]
+				continue
+			}
 		case *instructions.ShellCommand:
 			f.Shell, f.ShellNode = c.Shell, n
 			// A PowerShell or cmd SHELL means Windows unless the base is a
@@ -461,6 +465,8 @@ func (f *Facts) scanUsers() {
 	}
 }
 
+var managerNames = pkgmgr.Names()
+
 // PackageCommands are the package-manager commands (internal/pkgmgr) of
 // the chain's RUNs, in build order. Only RUNs that mention a manager's
 // name are read.
@@ -469,9 +475,8 @@ func (f *Facts) PackageCommands() []PackageCommand {
 		return f.pkgCmds
 	}
 	f.pkgDone = true
-	names := pkgmgr.Names()
 	for _, r := range f.Runs {
-		if !r.Mentions(names...) {
+		if !r.Mentions(managerNames...) {
 			continue
 		}
 		for _, cmd := range r.Commands() {
