@@ -209,8 +209,8 @@ type stageEvidence struct {
 	serverPkg   *runas.Entry    // a root-daemon package a RUN installs
 	onbuildRun  *parser.Node    // the last ONBUILD RUN trigger
 
-	created      *transform.User // last non-root user a RUN creates
-	createdNames []string        // every non-root user a RUN creates, in order
+	created      *transform.CreatedUser // last non-root user a RUN creates
+	createdNames []string               // every non-root user a RUN creates, in order
 }
 
 // ownerUse is a user the Dockerfile chowns files to.

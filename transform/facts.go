@@ -84,8 +84,8 @@ type Facts struct {
 	d       *Document
 	windows bool // Windows by --platform or SHELL, whatever the base
 
-	users      []User
-	groups     []Group
+	users      []CreatedUser
+	groups     []CreatedGroup
 	usersDone  bool
 	pkgCmds    []PackageCommand
 	pkgDone    bool
@@ -219,8 +219,8 @@ func (r *StageRun) Value(w shell.Word) string {
 	return v
 }
 
-// User is a user a RUN creates (useradd, adduser).
-type User struct {
+// CreatedUser is a user a RUN creates (useradd, adduser).
+type CreatedUser struct {
 	Name string
 	// UID is the numeric uid given, or "". GID is the numeric primary gid:
 	// given, or that of the group it names or of a group with the user's
@@ -230,8 +230,8 @@ type User struct {
 	Run      *StageRun
 }
 
-// Group is a group a RUN creates (groupadd, addgroup).
-type Group struct {
+// CreatedGroup is a group a RUN creates (groupadd, addgroup).
+type CreatedGroup struct {
 	Name string
 	GID  string // numeric, or ""
 	Run  *StageRun
@@ -409,14 +409,14 @@ var userWords = []string{"useradd", "adduser", "groupadd", "addgroup"}
 // Users are the users the chain's RUNs create, in build order, root and
 // uid 0 included. Only RUNs that mention useradd, adduser, groupadd or
 // addgroup are read.
-func (f *Facts) Users() []User {
+func (f *Facts) Users() []CreatedUser {
 	f.scanUsers()
 	return f.users
 }
 
 // Groups are the groups the chain's RUNs create, in build order (see
 // shell.GroupAdd).
-func (f *Facts) Groups() []Group {
+func (f *Facts) Groups() []CreatedGroup {
 	f.scanUsers()
 	return f.groups
 }
@@ -437,10 +437,10 @@ func (f *Facts) scanUsers() {
 		}
 		for _, cmd := range r.Commands() {
 			if g, ok := shell.GroupAdd(cmd, r.Value); ok {
-				f.groups = append(f.groups, Group{Name: g.Name, GID: g.GID, Run: r})
+				f.groups = append(f.groups, CreatedGroup{Name: g.Name, GID: g.GID, Run: r})
 			}
 			if u, ok := shell.UserAdd(cmd, r.Value); ok {
-				f.users = append(f.users, User{Name: u.Name, UID: u.UID, GID: u.GID, Run: r})
+				f.users = append(f.users, CreatedUser{Name: u.Name, UID: u.UID, GID: u.GID, Run: r})
 				groupOf = append(groupOf, named{u.Group, u.GroupNamed})
 			}
 		}
