@@ -45,6 +45,7 @@ type Document struct {
 	shells     map[*parser.Node]*Shell       // shell sources, built by Shell
 	shp        *syntax.Parser                // reused for every shell source
 	metaEnv    Env
+	facts      []*Facts // per stage index, computed on first use (facts.go)
 }
 
 // Stage is one build stage: its FROM, the instructions that follow it and

@@ -52,9 +52,6 @@ type Info struct {
 	// Exempt explains why the image is not a container that runs an app
 	// (e.g. bootc host images), or "".
 	Exempt string
-	// StartsAsRoot explains why the image's own entrypoint must start as
-	// root (it drops privileges itself), or "".
-	StartsAsRoot string
 	// ShadowPackage names the package that provides useradd when the image
 	// lacks it: the Useradd family applies only once a RUN installs it.
 	ShadowPackage string
@@ -167,9 +164,6 @@ var useraddImages = []string{
 // rules: the first match wins. Keep the specific before the general.
 var rules = func() []rule {
 	const bootc = "bootc images boot a host; the container USER is not used"
-	const gosu = "its entrypoint starts as root and drops privileges itself (gosu/su-exec)"
-	const master = "its server starts as root to bind its port and drops privileges to a worker user itself"
-	const iis = "IIS's ServiceMonitor controls the w3svc service, which needs ContainerAdministrator"
 	rs := []rule{
 		{Name: "scratch", Info: minimal},
 		// Host images built as containers: a USER does not apply to them.
@@ -177,10 +171,10 @@ var rules = func() []rule {
 		{Name: "quay.io/fedora/fedora-bootc", Info: Info{Exempt: bootc, Known: true}},
 		{Name: "registry.redhat.io/rhel*/rhel-bootc", Info: Info{Exempt: bootc, Known: true}},
 		// Windows. Nano Server runs as ContainerUser by default; Server Core as
-		// ContainerAdministrator. IIS's ServiceMonitor must run as administrator.
-		{Name: "mcr.microsoft.com/windows/servercore/iis", Info: Info{Family: Windows, Shell: true, StartsAsRoot: iis, Known: true}},
-		// .NET Framework images are Windows Server Core; their ASP.NET ones run IIS.
-		{Name: "mcr.microsoft.com/dotnet/framework/aspnet", Info: Info{Family: Windows, Shell: true, StartsAsRoot: iis, Known: true}},
+		// ContainerAdministrator (IIS's image whatever its tag). .NET
+		// Framework images are Windows Server Core. Which of them must start
+		// as administrator is in internal/runas.
+		{Name: "mcr.microsoft.com/windows/servercore/iis", Info: windowsRoot},
 		{Name: "mcr.microsoft.com/dotnet/framework/*", Info: windowsRoot},
 		{Name: "mcr.microsoft.com/windows/nanoserver", Info: windowsNonRoot},
 		{Name: "*", When: tagHas("nanoserver"), Info: windowsNonRoot},
@@ -219,24 +213,24 @@ var rules = func() []rule {
 		{Name: "photon", Info: shadowUtils},
 		{Name: "amazoncorretto", Info: shadowUtils},
 		{Name: "public.ecr.aws/amazoncorretto/*", Info: shadowUtils},
-		// Official images whose own entrypoint or server must start as root.
-		{Name: "postgres", Info: startsAsRoot(gosu)},
-		{Name: "mysql", Info: startsAsRoot(gosu)},
-		{Name: "mariadb", Info: startsAsRoot(gosu)},
-		{Name: "mongo", Info: startsAsRoot(gosu)},
-		{Name: "redis", Info: startsAsRoot(gosu)},
-		{Name: "rabbitmq", Info: startsAsRoot(gosu)},
-		{Name: "cassandra", Info: startsAsRoot(gosu)},
-		{Name: "couchdb", Info: startsAsRoot(gosu)},
-		{Name: "nginx", Info: startsAsRoot(master)},
-		{Name: "httpd", Info: startsAsRoot(master)},
-		{Name: "php", When: tagHas("apache", "fpm"), Info: startsAsRoot(master)},
-		{Name: "wordpress", Info: startsAsRoot(master)},
-		{Name: "drupal", Info: startsAsRoot(master)},
-		{Name: "joomla", Info: startsAsRoot(master)},
-		{Name: "nextcloud", Info: startsAsRoot(master)},
-		{Name: "mediawiki", Info: startsAsRoot(master)},
-		{Name: "docker", When: tagHas("dind"), Info: startsAsRoot("Docker-in-Docker runs a daemon that needs root")},
+		// Official images whose own entrypoint or server must start as root
+		// (internal/runas says why): Debian-based unless -alpine.
+		{Name: "postgres", Info: useradd},
+		{Name: "mysql", Info: useradd},
+		{Name: "mariadb", Info: useradd},
+		{Name: "mongo", Info: useradd},
+		{Name: "redis", Info: useradd},
+		{Name: "rabbitmq", Info: useradd},
+		{Name: "cassandra", Info: useradd},
+		{Name: "couchdb", Info: useradd},
+		{Name: "nginx", Info: useradd},
+		{Name: "httpd", Info: useradd},
+		{Name: "wordpress", Info: useradd},
+		{Name: "drupal", Info: useradd},
+		{Name: "joomla", Info: useradd},
+		{Name: "nextcloud", Info: useradd},
+		{Name: "mediawiki", Info: useradd},
+		{Name: "docker", When: tagHas("dind"), Info: useradd},
 		// Images that ship a non-root user but run as root.
 		{Name: "node", Info: Info{Family: Useradd, Shell: true, Ships: nodeUser, Known: true}},
 		{Name: "mcr.microsoft.com/devcontainers/*", Info: Info{Family: Useradd, Shell: true, Ships: vscodeUser, Known: true}},
@@ -257,12 +251,10 @@ var rules = func() []rule {
 	return rs
 }()
 
-func startsAsRoot(why string) Info {
-	return Info{Family: Useradd, Shell: true, StartsAsRoot: why, Known: true}
-}
+// Match reports whether an image name (Ref.Name) matches pattern, where
+// '*' matches any run of characters, '/' included.
+func Match(pattern, name string) bool { return match(pattern, name) }
 
-// match reports whether name matches pattern, where '*' matches any run of
-// characters, '/' included.
 func match(pattern, name string) bool {
 	for len(pattern) > 0 {
 		star := strings.IndexByte(pattern, '*')

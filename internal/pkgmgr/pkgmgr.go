@@ -3,6 +3,7 @@
 package pkgmgr
 
 import (
+	"sort"
 	"strings"
 
 	"github.com/harden-dev/harden/internal/images"
@@ -31,6 +32,16 @@ var managers = map[string]manager{
 	"apk":      {[]string{"add"}, images.BusyBox},
 	// microdnf runs on ubi-minimal, which has no useradd of its own.
 	"microdnf": {[]string{"install"}, images.Minimal},
+}
+
+// Names lists the package managers' command names, sorted.
+func Names() []string {
+	names := make([]string, 0, len(managers))
+	for n := range managers {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
 }
 
 // Family is the image family a package-manager command implies, or
@@ -98,30 +109,4 @@ func InstallsPackage(cmd shell.Command, pkg string) bool {
 		}
 	}
 	return false
-}
-
-// rootDaemonPackages are packages whose daemon starts as root: a stage that
-// installs one and starts through an opaque script likely runs it as root.
-var rootDaemonPackages = []string{
-	"openssh-server", "httpd", "apache2", "nginx", "lighttpd", "slapd", "openldap-servers", "postfix",
-	"exim4", "sendmail", "dovecot", "supervisor", "runit", "bind9", "bind", "cups", "squid", "samba",
-	"vsftpd", "proftpd", "cron", "cronie", "rsyslog", "dnsmasq", "libvirt-daemon", "kea", "isc-dhcp-server",
-	"openvpn", "docker-ce", "docker.io", "containerd", "mariadb-server", "mysql-server", "postgresql-server",
-}
-
-// RootDaemonPackages lists them, e.g. as words that make a RUN worth reading.
-func RootDaemonPackages() []string { return rootDaemonPackages }
-
-// RootDaemon returns the root-daemon package a command installs (a package
-// named exactly so, or a libvirt-daemon-* driver), or "".
-func RootDaemon(cmd shell.Command) string {
-	for _, p := range Installs(cmd) {
-		name := Name(p)
-		for _, d := range rootDaemonPackages {
-			if name == d || (d == "libvirt-daemon" && strings.HasPrefix(name, d+"-")) {
-				return d
-			}
-		}
-	}
-	return ""
 }

@@ -1,6 +1,7 @@
 package pkgmgr
 
 import (
+	"sort"
 	"strings"
 	"testing"
 
@@ -44,7 +45,7 @@ func TestInstallsPackage(t *testing.T) {
 	}
 }
 
-func TestFamilyAndRootDaemon(t *testing.T) {
+func TestFamilyAndNames(t *testing.T) {
 	for cmd, want := range map[string]images.Family{
 		"apt-get": images.Useradd, "dnf": images.Useradd, "apk": images.BusyBox,
 		"microdnf": images.Minimal, "npm": images.Unknown,
@@ -53,22 +54,13 @@ func TestFamilyAndRootDaemon(t *testing.T) {
 			t.Errorf("Family(%q) = %v, want %v", cmd, got, want)
 		}
 	}
-	for script, want := range map[string]string{
-		"apt-get install -y openssh-server=1:9.2":     "openssh-server",
-		"dnf install -y libvirt-daemon-driver-qemu":   "libvirt-daemon",
-		"apk add --no-cache nginx":                    "nginx",
-		"apt-get install -y nginx-doc openssh-client": "",
-		"echo httpd": "",
-	} {
-		cmds, _ := shell.Commands(script)
-		got := ""
-		for _, c := range cmds {
-			if d := RootDaemon(c); d != "" {
-				got = d
-			}
-		}
-		if got != want {
-			t.Errorf("%q: RootDaemon = %q, want %q", script, got, want)
+	names := Names()
+	if len(names) != len(managers) || !sort.StringsAreSorted(names) {
+		t.Errorf("Names() = %v: want every manager, sorted", names)
+	}
+	for _, n := range names {
+		if Family(n) == images.Unknown {
+			t.Errorf("Names() has %q, whose family is unknown", n)
 		}
 	}
 	if Name("py3-pip<24") != "py3-pip" || Name("curl") != "curl" {

@@ -134,14 +134,14 @@ func unwrap(words []Word) []Command {
 			words = rest
 		case "exec", "command", "nohup", "busybox", "time", "nice", "stdbuf", "xargs", "tini", "tini-static", "dumb-init":
 			words = skipOptions(rest, nil)
-		case "sh", "bash", "ash", "dash", "zsh", "ksh", "mksh":
-			if script, ok := dashC(rest); ok {
-				if cmds, ok := Commands(script); ok {
-					return cmds
+		default:
+			if KindOf(name) == POSIX {
+				if script, ok := dashC(rest); ok {
+					if cmds, ok := Commands(script); ok {
+						return cmds
+					}
 				}
 			}
-			return []Command{{Name: name, Args: rest}}
-		default:
 			return []Command{{Name: name, Args: rest}}
 		}
 	}
@@ -152,16 +152,6 @@ var (
 	sudoArgs = map[string]bool{"-u": true, "-g": true, "-C": true, "-D": true, "-h": true, "-p": true, "-r": true, "-t": true, "-U": true}
 	envArgs  = map[string]bool{"-u": true, "-C": true, "-S": true}
 )
-
-// IsPOSIX reports whether a program name is a POSIX-style shell (what a
-// shell-form RUN can be given to).
-func IsPOSIX(name string) bool {
-	switch name {
-	case "sh", "bash", "ash", "dash", "zsh", "ksh", "mksh", "busybox":
-		return true
-	}
-	return false
-}
 
 // skipOptions drops leading options; those in withArg take a value.
 func skipOptions(words []Word, withArg map[string]bool) []Word {

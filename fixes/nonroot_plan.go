@@ -1,0 +1,186 @@
+package fixes
+
+import (
+	"encoding/json"
+	"fmt"
+	"path"
+	"strconv"
+	"strings"
+
+	"github.com/moby/buildkit/frontend/dockerfile/parser"
+
+	"github.com/harden-dev/harden/internal/images"
+)
+
+type userPlan struct {
+	run     string       // shell for a RUN line, or ""
+	chowns  bool         // run creates and chowns VOLUME directories
+	after   *parser.Node // run must come after this instruction (it creates the user), or nil
+	user    string       // USER value
+	message string
+}
+
+// runLine renders a RUN for the stage: shell form, or exec form through
+// /bin/sh when the stage's SHELL is not a POSIX shell (PowerShell on Linux).
+func (st *stageEvidence) runLine(script string) string {
+	kw := st.d.Keyword("RUN")
+	if st.f.POSIXShell() {
+		return kw + " " + script
+	}
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.Encode([]string{"/bin/sh", "-c", script})
+	return kw + " " + strings.ReplaceAll(strings.TrimSpace(b.String()), `","`, `", "`)
+}
+
+// volumeBefore returns the first VOLUME of the final stage's chain that
+// comes before anchor (and after the instruction the RUN must follow), or
+// nil. VOLUMEs of earlier stages in the chain count: a RUN in the final
+// stage cannot change them either.
+func (st *stageEvidence) volumeBefore(anchor, after *parser.Node) *parser.Node {
+	for i := len(st.f.Chain) - 1; i >= 0; i-- {
+		for _, n := range st.f.Chain[i].Nodes {
+			if n.StartLine > anchor.StartLine {
+				return nil
+			}
+			if strings.EqualFold(n.Value, "volume") {
+				if after != nil && n.StartLine < after.StartLine {
+					return nil
+				}
+				return n
+			}
+		}
+	}
+	return nil
+}
+
+// plan decides what to insert for the stage's family.
+func (st *stageEvidence) plan() userPlan {
+	vols := st.volumeArgs()
+	chowns := vols != "" && st.f.HasShell && st.family != images.Windows
+	chown := func(owner string) string {
+		if !chowns {
+			return ""
+		}
+		return "mkdir -p " + vols + " && chown " + owner + " " + vols
+	}
+	join := func(parts ...string) string {
+		var keep []string
+		for _, p := range parts {
+			if p != "" {
+				keep = append(keep, p)
+			}
+		}
+		return strings.Join(keep, " && ")
+	}
+	if st.family == images.Windows {
+		return userPlan{user: windowsUsr, message: "Switch the final stage to USER " + windowsUsr}
+	}
+	if u := st.created; u != nil {
+		user := u.Name
+		if u.UID != "" {
+			user = u.UID
+			if u.GID != "" {
+				user += ":" + u.GID
+			}
+		}
+		node := u.Run.Node
+		return userPlan{run: chown(user), chowns: chowns, after: node, user: user,
+			message: fmt.Sprintf("Switch to user %s, created at line %d, with USER %s", u.Name, node.StartLine, user)}
+	}
+	if users := st.runtimeUsers(); len(users) == 1 && (st.f.Image.Ships == nil || users[0] != st.f.Image.Ships.Name) {
+		// the one user the Dockerfile chowns files to
+		o := st.owners[0]
+		user := o.user
+		if isNumber(o.user) && isNumber(o.group) {
+			user += ":" + o.group
+		}
+		return userPlan{run: chown(user), chowns: chowns, user: user,
+			message: fmt.Sprintf("Switch to user %s, which the Dockerfile gives its files to, with USER %s", o.user, user)}
+	}
+	if u := st.f.Image.Ships; u != nil {
+		return userPlan{run: chown(u.IDs()), chowns: chowns, user: u.IDs(),
+			message: fmt.Sprintf("Switch to the base image's non-root user %s with USER %s", u.Name, u.IDs())}
+	}
+	ids := strconv.Itoa(appID) + ":" + strconv.Itoa(appID)
+	id := strconv.Itoa(appID)
+	switch st.family {
+	case images.Useradd:
+		create := "groupadd --system --gid " + id + " " + appUser + " && useradd --system --uid " + id +
+			" --gid " + appUser + " --no-create-home --no-log-init --shell /sbin/nologin " + appUser
+		return userPlan{run: join(create, chown(appUser+":"+appUser)), chowns: chowns, user: ids,
+			message: fmt.Sprintf("Create user %s (%s) and switch to it with USER %s", appUser, ids, ids)}
+	case images.BusyBox:
+		create := "addgroup -S -g " + id + " " + appUser + " && adduser -S -D -H -u " + id +
+			" -G " + appUser + " -s /sbin/nologin " + appUser
+		return userPlan{run: join(create, chown(appUser+":"+appUser)), chowns: chowns, user: ids,
+			message: fmt.Sprintf("Create user %s (%s) and switch to it with USER %s", appUser, ids, ids)}
+	}
+	return userPlan{run: chown(nobodyIDs), chowns: chowns, user: nobodyIDs,
+		message: "Switch the final stage to the numeric non-root USER " + nobodyIDs}
+}
+
+// volumeArgs is the VOLUME paths as shell words, or "".
+func (st *stageEvidence) volumeArgs() string {
+	var out []string
+	for _, vol := range st.f.Volumes {
+		v := strings.TrimSpace(vol.Path)
+		if v == "" || !(strings.HasPrefix(v, "/") || strings.HasPrefix(v, "$")) {
+			continue
+		}
+		if systemPath(v) || st.alreadyChowned(v) {
+			continue
+		}
+		out = append(out, shellQuote(v))
+	}
+	return strings.Join(out, " ")
+}
+
+// alreadyChowned reports whether a RUN chown of the Dockerfile already gives
+// the VOLUME directory (or a directory above it) an owner.
+func (st *stageEvidence) alreadyChowned(v string) bool {
+	v = path.Clean(v)
+	for _, p := range st.chowned {
+		p = path.Clean(p)
+		if v == p || strings.HasPrefix(v, p+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+// systemPath reports whether a VOLUME path is a directory of the system
+// that must keep its owner and mode: /tmp is already writable by everyone,
+// /run, /var/log or /etc belong to root, /sys and /proc are kernel mounts.
+func systemPath(p string) bool {
+	p = "/" + strings.Trim(path.Clean(p), "/")
+	switch p {
+	case "/", "/tmp", "/var/tmp", "/run", "/var/run", "/var", "/var/log", "/var/lib", "/var/cache",
+		"/etc", "/usr", "/usr/local", "/opt", "/home", "/root", "/srv", "/mnt", "/media",
+		"/bin", "/sbin", "/lib", "/lib64", "/boot", "/dev", "/proc", "/sys":
+		return true
+	}
+	for _, prefix := range []string{"/sys/", "/proc/", "/dev/", "/run/lock", "/run/systemd", "/root/",
+		"/var/lib/docker", "/var/lib/containerd", "/var/lib/kubelet", "/var/lib/containers"} {
+		if strings.HasPrefix(p, prefix) {
+			return true
+		}
+	}
+	return false
+}
+
+// shellQuote quotes a path for sh, keeping $VAR expansions working.
+func shellQuote(s string) string {
+	safe := true
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune("/._-+$@%{}:,", c)) {
+			safe = false
+			break
+		}
+	}
+	if safe {
+		return s
+	}
+	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`, "`", "\\`").Replace(s) + `"`
+}
