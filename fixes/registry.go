@@ -17,9 +17,12 @@ func All() []*transform.Fix {
 }
 
 // Lookup finds fixes by name or equivalent ID ("DL3002"); "ALL" matches every fix.
-func Lookup(name string) []*transform.Fix {
+func Lookup(name string) []*transform.Fix { return LookupIn(All(), name) }
+
+// LookupIn is Lookup over the fixes of all.
+func LookupIn(all []*transform.Fix, name string) []*transform.Fix {
 	var out []*transform.Fix
-	for _, f := range All() {
+	for _, f := range all {
 		if f.Matches(name) {
 			out = append(out, f)
 		}
@@ -33,12 +36,18 @@ func Lookup(name string) []*transform.Fix {
 // selects means every fix. An unknown name is an error: a typo must not
 // silently select nothing.
 func Select(selects, ignores []string) (run []*transform.Fix, explicit map[string]bool, err error) {
+	return SelectFrom(All(), selects, ignores)
+}
+
+// SelectFrom is Select over the fixes of all, in their order (the CLI's
+// tests give it fake fixes).
+func SelectFrom(all []*transform.Fix, selects, ignores []string) (run []*transform.Fix, explicit map[string]bool, err error) {
 	enabled := map[string]bool{}
 	explicit = map[string]bool{}
 	if len(selects) == 0 {
 		selects = []string{"ALL"}
 	}
-	if err := resolve("--select", selects, func(f *transform.Fix, name string) {
+	if err := resolve(all, "--select", selects, func(f *transform.Fix, name string) {
 		enabled[f.Name] = true
 		if !strings.EqualFold(name, "ALL") {
 			explicit[f.Name] = true
@@ -46,10 +55,10 @@ func Select(selects, ignores []string) (run []*transform.Fix, explicit map[strin
 	}); err != nil {
 		return nil, nil, err
 	}
-	if err := resolve("--ignore", ignores, func(f *transform.Fix, _ string) { delete(enabled, f.Name) }); err != nil {
+	if err := resolve(all, "--ignore", ignores, func(f *transform.Fix, _ string) { delete(enabled, f.Name) }); err != nil {
 		return nil, nil, err
 	}
-	for _, f := range All() {
+	for _, f := range all {
 		if enabled[f.Name] {
 			run = append(run, f)
 		}
@@ -57,11 +66,11 @@ func Select(selects, ignores []string) (run []*transform.Fix, explicit map[strin
 	return run, explicit, nil
 }
 
-// resolve calls do for every fix each name matches.
-func resolve(flag string, names []string, do func(f *transform.Fix, name string)) error {
+// resolve calls do for every fix of all each name matches.
+func resolve(all []*transform.Fix, flag string, names []string, do func(f *transform.Fix, name string)) error {
 	for _, name := range names {
 		name = strings.TrimSpace(name)
-		matched := Lookup(name)
+		matched := LookupIn(all, name)
 		if len(matched) == 0 {
 			return fmt.Errorf("%s: unknown fix %q (see 'harden rules')", flag, name)
 		}

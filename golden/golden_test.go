@@ -35,6 +35,7 @@ import (
 
 	"github.com/harden-dev/harden/fixes"
 	"github.com/harden-dev/harden/internal/promise"
+	"github.com/harden-dev/harden/internal/resolve"
 	"github.com/harden-dev/harden/transform"
 )
 
@@ -103,8 +104,6 @@ func caseFlags(t *testing.T, caseDir string) (flags []string, lock string) {
 	for _, dir := range []string{caseDir, fixDir} {
 		if _, err := os.Stat(filepath.Join(dir, "lock.json")); err == nil {
 			lock = filepath.Join(dir, "lock.json")
-			// TODO(lead): harden fix has no --lock flag yet; until it does,
-			// a case with a lock.json fails on the unknown flag.
 			flags = append(flags, "--lock", "lock.json")
 			break
 		}
@@ -115,15 +114,16 @@ func caseFlags(t *testing.T, caseDir string) (flags []string, lock string) {
 	return flags, lock
 }
 
-// caseOptions reads a case's flags the way harden fix does.
-func caseOptions(t *testing.T, flags []string) transform.Options {
+// caseOptions reads a case's flags the way harden fix does. A case's
+// lock file answers alone: golden cases never reach a network.
+func caseOptions(t *testing.T, flags []string, lockPath string) transform.Options {
 	t.Helper()
 	fs := pflag.NewFlagSet("flags", pflag.ContinueOnError)
 	sel := fs.StringSlice("select", nil, "")
 	ign := fs.StringSlice("ignore", nil, "")
 	unsafe := fs.Bool("unsafe", false, "")
 	offline := fs.Bool("offline", false, "")
-	fs.String("lock", "", "") // TODO(lead): the resolver of the lock file, once it exists
+	fs.String("lock", "", "")
 	if err := fs.Parse(flags); err != nil {
 		t.Fatalf("flags: %v", err)
 	}
@@ -131,7 +131,18 @@ func caseOptions(t *testing.T, flags []string) transform.Options {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return transform.Options{Fixes: run, Explicit: explicit, Unsafe: *unsafe, Offline: *offline}
+	lock := resolve.NewLock()
+	if lockPath != "" {
+		b, err := os.ReadFile(lockPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if lock, err = resolve.ParseLock(b); err != nil {
+			t.Fatalf("%s: %v", lockPath, err)
+		}
+	}
+	return transform.Options{Fixes: run, Explicit: explicit, Unsafe: *unsafe, Offline: *offline,
+		Resolver: resolve.New(resolve.Options{Lock: lock, Offline: true})}
 }
 
 func readOptional(t *testing.T, path string) ([]byte, bool) {
@@ -234,7 +245,7 @@ func TestGolden(t *testing.T) {
 			}
 
 			// The promises, through the library with the same options.
-			rep := promise.Check("Dockerfile", input, caseOptions(t, flags), promise.Options{})
+			rep := promise.Check("Dockerfile", input, caseOptions(t, flags, lock), promise.Options{})
 			for _, p := range rep.Problems {
 				t.Error(p)
 			}

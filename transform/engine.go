@@ -191,8 +191,6 @@ func Collect(ctx context.Context, doc *Document, opts Options) []Finding {
 			case doc.Generated():
 				f.Applicability = DisplayOnly
 				f.Reason = "generated file (its header says DO NOT EDIT): change its generator"
-			case opts.Offline && fix.Needs&NeedsNetwork != 0:
-				f.Reason = "needs the network (--offline)"
 			case f.Applicability == Unsafe && !opts.Unsafe && !opts.Explicit[fix.Name]:
 				f.Reason = "unsafe fix: use --unsafe or --select " + fix.Name
 			default:

@@ -37,9 +37,14 @@ func (a Applicability) String() string {
 type Needs uint
 
 const (
-	// NeedsNetwork marks fixes that talk to registries or download URLs. Under
-	// --offline they report instead of editing.
+	// NeedsNetwork marks fixes that talk to registries or download URLs
+	// through Pass.Resolver. Under --offline the resolver answers from the
+	// lock file alone, and what it cannot answer the fix reports without
+	// an edit.
 	NeedsNetwork Needs = 1 << iota
+	// NeedsImageConfig marks fixes that read base images' configurations
+	// (Image.Config): a run in which no fix has it fetches digests only.
+	NeedsImageConfig
 )
 
 // Fix is one rule: what it looks for, what it changes and its documentation.

@@ -287,15 +287,30 @@ func TestEngineAppliesToAFixpoint(t *testing.T) {
 	}
 }
 
-func TestEngineOfflineReportsInsteadOfEditing(t *testing.T) {
-	net := *appendUser
-	net.Needs = NeedsNetwork
-	res, err := Run(context.Background(), "Dockerfile", []byte("FROM a\n"), Options{Fixes: []*Fix{&net}, Offline: true})
+// Under --offline a fix that needs the network still runs: it sees
+// Pass.Offline, and its resolver answers from the lock file alone, so what
+// it can answer it still fixes.
+func TestEngineOfflineLeavesNetworkFixesToTheirResolver(t *testing.T) {
+	var sawOffline bool
+	net := &Fix{Name: "net", Applicability: Safe, Needs: NeedsNetwork, Check: func(p *Pass) {
+		sawOffline = p.Offline
+		if _, err := p.Resolver.Image(p.Ctx, "a"); !errors.Is(err, ErrNoResolver) {
+			t.Errorf("no resolver configured: got %v", err)
+		}
+		if len(p.Doc.Stages[0].Nodes) == 0 {
+			last := p.Doc.Stages[0].From
+			p.Report(Finding{Line: 1, Message: "m", Title: "t", Edits: []Edit{p.Doc.InsertAfter(last, p.Doc.Lines("LABEL x=y"))}})
+		}
+	}}
+	res, err := Run(context.Background(), "Dockerfile", []byte("FROM a\n"), Options{Fixes: []*Fix{net}, Offline: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Changed() || len(res.Remaining) != 1 || !strings.Contains(res.Remaining[0].Reason, "offline") {
-		t.Errorf("changed=%v remaining=%v", res.Changed(), res.Remaining)
+	if !sawOffline {
+		t.Error("the pass did not say offline")
+	}
+	if string(res.Fixed) != "FROM a\nLABEL x=y\n" || len(res.Applied) != 1 {
+		t.Errorf("an edit the fix could make offline was not applied: %q %v", res.Fixed, res.Remaining)
 	}
 }
 

@@ -30,7 +30,7 @@ func runCheck(e *env, name string, args []string) error {
 	default:
 		return fmt.Errorf("--format must be text, json, sarif or github, not %q", *format)
 	}
-	opts, paths, err := sel.resolve(e, fs)
+	ro, paths, err := sel.prepare(e, fs, runner.Check, *stdinName)
 	if err != nil {
 		return err
 	}
@@ -38,7 +38,7 @@ func runCheck(e *env, name string, args []string) error {
 	var failed, found bool
 	doc := &report.Document{Tool: "harden", Version: versionString(), Files: []report.File{}}
 	var sarif []report.FileFindings
-	_, err = runner.Run(e.context(), paths, e.runOptions(runner.Check, opts, *stdinName), func(f *runner.File) error {
+	_, err = runner.Run(e.context(), paths, ro, func(f *runner.File) error {
 		if f.Err != nil {
 			failed = true
 			reportError(e.stderr, f.Path, f.Err)
@@ -72,7 +72,7 @@ func runCheck(e *env, name string, args []string) error {
 			return err
 		}
 	case "sarif":
-		if err := report.WriteSARIF(e.stdout, versionString(), opts.Fixes, sarif); err != nil {
+		if err := report.WriteSARIF(e.stdout, versionString(), ro.Engine.Fixes, sarif); err != nil {
 			return err
 		}
 	}

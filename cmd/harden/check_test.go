@@ -68,15 +68,16 @@ func TestCheckText(t *testing.T) {
 	if r.stdout != lines(want)[0]+"\n" {
 		t.Errorf("harden check --select FK001 a u: %v", r)
 	}
-	// Offline, the network fix cannot ask: the finding is there, its edit too.
+	// Offline without a lock file nothing answers: the finding stays,
+	// without its edit.
 	r = harden(t, "check", "--offline", "n")
-	if r.code != 1 || r.stdout != lines(want)[2]+"\n" {
+	if want := "n/Dockerfile:1: pin-digest: registry.example/app:1 is not pinned: image registry.example/app:1: not in lock file [fix: none]\n"; r.code != 1 || r.stdout != want {
 		t.Errorf("harden check --offline n: %v", r)
 	}
 	// A lookup that fails leaves a finding with no fix.
 	writeTree(t, dir, map[string]string{"m/Dockerfile": "FROM registry.example/missing:1\nLABEL harden=1\n"})
 	r = harden(t, "check", "m")
-	if want := "m/Dockerfile:1: pin-digest: registry.example/missing:1 is not pinned: manifest unknown [fix: none]\n"; r.code != 1 || r.stdout != want {
+	if want := "m/Dockerfile:1: pin-digest: registry.example/missing:1 is not pinned: image registry.example/missing:1: not found: manifest unknown [fix: none]\n"; r.code != 1 || r.stdout != want {
 		t.Errorf("harden check m: %v\nwant %q", r, want)
 	}
 

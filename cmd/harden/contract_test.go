@@ -7,7 +7,9 @@ package main
 import (
 	"context"
 	"errors"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -88,29 +90,78 @@ func TestFixUnsafe(t *testing.T) {
 	wantFile(t, "Dockerfile", unsafeFixed)
 }
 
-// TestFixNetwork: a fix that needs the network asks the resolver, and
-// under --offline reports without editing.
+// TestFixNetwork: a fix that needs the network asks the resolver, which
+// the CLI builds over the registry (a fake backend here) and the lock file:
+// --lock records answers (in the diff, or written with -w), --offline
+// answers from the lock alone, and each image is looked up once per run.
 func TestFixNetwork(t *testing.T) {
 	dir := inTempDir(t)
-	writeTree(t, dir, map[string]string{"Dockerfile": netDockerfile})
-	r := harden(t, "fix", "-w")
+	reg := &fakeRegistry{}
+	net := func(args ...string) hardenResult {
+		t.Helper()
+		return hardenEnv(t, &env{fixes: fakeFixes, images: reg}, args...)
+	}
+	three := map[string]string{"a/Dockerfile": netDockerfile, "b/Dockerfile": netDockerfile, "c/Dockerfile": netDockerfile}
+	writeTree(t, dir, three)
+	r := net("fix", "-w")
 	wantCode(t, r, 0)
-	wantFile(t, "Dockerfile", netFixed)
+	wantFile(t, "a/Dockerfile", netFixed)
+	wantFile(t, "c/Dockerfile", netFixed)
+	if reg.lookups != 1 {
+		t.Errorf("%d registry lookups for one image named by three files, want 1", reg.lookups)
+	}
+	if _, err := os.Stat("harden.lock"); err == nil {
+		t.Error("a lock file was written without --lock")
+	}
 
-	writeTree(t, dir, map[string]string{"Dockerfile": netDockerfile})
-	r = harden(t, "fix", "--offline", "--check", "--format", "json")
+	// Offline without a lock: nothing answers, a finding without a fix.
+	writeTree(t, dir, three)
+	r = net("fix", "--offline", "--check", "--format", "json", "a")
 	wantCode(t, r, 0)
 	doc := decodeFixJSON(t, r.stdout)
 	if f := doc.Files[0].Findings; len(f) != 1 || f[0].Fix != "pin-digest" || f[0].Applied == nil || *f[0].Applied ||
-		f[0].Reason == nil || *f[0].Reason != "needs the network (--offline)" {
+		!strings.HasSuffix(f[0].Message, "image registry.example/app:1: not in lock file") {
 		t.Errorf("--offline: %s", r.stdout)
 	}
 
-	// No resolver at all: the lookup fails, a finding without a fix.
-	r = hardenEnv(t, &env{fixes: fakeFixes}, "check", "Dockerfile")
-	if want := "Dockerfile:1: pin-digest: registry.example/app:1 is not pinned: no resolver configured [fix: none]\n"; r.code != 1 || r.stdout != want {
-		t.Errorf("no resolver: %v", r)
+	// --lock without -w: the new lock file is part of the diff.
+	r = net("fix", "--lock", "harden.lock", "a")
+	wantCode(t, r, 0)
+	lock := "{\n  \"version\": 1,\n  \"images\": {\n    \"registry.example/app:1\": \"" + fakeDigest + "\"\n  },\n  \"urls\": {},\n  \"configs\": {}\n}\n"
+	wantDiff := "--- /dev/null\n+++ b/harden.lock\n@@ -0,0 +1,8 @@\n"
+	for _, l := range lines(lock) {
+		wantDiff += "+" + l + "\n"
 	}
+	if !strings.HasPrefix(r.stdout, "--- a/a/Dockerfile\n") || !strings.HasSuffix(r.stdout, wantDiff) {
+		t.Errorf("diff with --lock:\n%s\nwant it to end with:\n%s", r.stdout, wantDiff)
+	}
+	if _, err := os.Stat("harden.lock"); err == nil {
+		t.Error("the lock file was written without -w")
+	}
+
+	// With -w the lock is written; offline, it answers alone.
+	wantCode(t, net("fix", "-w", "--lock", "harden.lock", "a"), 0)
+	wantFile(t, "harden.lock", lock)
+	before := reg.lookups
+	writeTree(t, dir, three)
+	r = net("fix", "-w", "--offline", "--lock", "harden.lock")
+	wantCode(t, r, 0)
+	wantFile(t, "b/Dockerfile", netFixed)
+	wantFile(t, "harden.lock", lock)
+	if reg.lookups != before {
+		t.Errorf("an offline run asked the registry %d times", reg.lookups-before)
+	}
+	if strings.Contains(r.stderr, "harden.lock") {
+		t.Errorf("an unchanged lock file was rewritten: %q", r.stderr)
+	}
+
+	// A lock file that is not one is an error naming it; nothing is written.
+	writeTree(t, dir, map[string]string{"bad.lock": "{\"version\": 7}\n", "a/Dockerfile": netDockerfile})
+	r = net("fix", "-w", "--lock", "bad.lock")
+	if r.code != 2 || !strings.Contains(r.stderr, "bad.lock") {
+		t.Errorf("bad lock file: %v", r)
+	}
+	wantFile(t, "a/Dockerfile", netDockerfile)
 }
 
 // TestCheckGitHub: --format github prints one workflow command per finding
@@ -138,7 +189,7 @@ func TestCheckGitHub(t *testing.T) {
 	if want := "::warning file=g/Dockerfile,line=2,title=no-sudo::RUN uses sudo, which a container does not need [fix: none]"; got[2] != want {
 		t.Errorf("line 3 %q, want %q", got[2], want)
 	}
-	if want := "::warning file=odd%2Cna%3Ame/100%25.Dockerfile,line=1,title=pin-digest::registry.example/missing:1 is not pinned: manifest unknown [fix: none]"; got[3] != want {
+	if want := "::warning file=odd%2Cna%3Ame/100%25.Dockerfile,line=1,title=pin-digest::registry.example/missing:1 is not pinned: image registry.example/missing:1: not found: manifest unknown [fix: none]"; got[3] != want {
 		t.Errorf("line 4 %q, want %q", got[3], want)
 	}
 	if !strings.HasPrefix(r.stderr, "b/Dockerfile:2: ") {
@@ -337,4 +388,57 @@ func TestRunOutputs(t *testing.T) {
 		t.Errorf("fix -w -: %v", r)
 	}
 	wantFile(t, "deps.lock", string(lock))
+}
+
+// TestBuildContext: fixes read the files COPY brings in from the build
+// context, which is the Dockerfile's directory unless --context names one;
+// standard input has none without --context; files outside the context,
+// and links out of it, are not readable.
+func TestBuildContext(t *testing.T) {
+	dir := inTempDir(t)
+	reader := &transform.Fix{Name: "read-context", Summary: "Read the build context", Applicability: transform.Safe,
+		Check: func(p *transform.Pass) {
+			b, err := fs.ReadFile(p.Context, "entrypoint.sh")
+			if err != nil {
+				p.Reportf(1, "no entrypoint.sh: %v", errors.Unwrap(err) != nil)
+				return
+			}
+			p.Reportf(1, "entrypoint.sh says %q", strings.TrimSpace(string(b)))
+		}}
+	check := func(stdin string, args ...string) hardenResult {
+		t.Helper()
+		return hardenEnv(t, &env{fixes: func() []*transform.Fix { return []*transform.Fix{reader} }, stdin: strings.NewReader(stdin)},
+			append([]string{"check"}, args...)...)
+	}
+	writeTree(t, dir, map[string]string{
+		"app/Dockerfile":       "FROM debian\nCOPY entrypoint.sh /\n",
+		"app/entrypoint.sh":    "echo app\n",
+		"other/Dockerfile":     "FROM debian\n",
+		"shared/entrypoint.sh": "echo shared\n",
+		"secret.sh":            "echo outside\n",
+	})
+	if err := os.Symlink("../secret.sh", filepath.Join(dir, "other", "entrypoint.sh")); err != nil {
+		t.Fatal(err)
+	}
+	r := check("", "app", "other")
+	if want := "app/Dockerfile:1: read-context: entrypoint.sh says \"echo app\" [fix: none]\n" +
+		"other/Dockerfile:1: read-context: no entrypoint.sh: true [fix: none]\n"; r.stdout != want {
+		t.Errorf("default contexts:\n%s\nwant:\n%s", r.stdout, want)
+	}
+	r = check("", "--context", "shared", "app")
+	if want := "app/Dockerfile:1: read-context: entrypoint.sh says \"echo shared\" [fix: none]\n"; r.stdout != want {
+		t.Errorf("--context shared: %v", r)
+	}
+	r = check("FROM debian\n", "-")
+	if want := "<stdin>:1: read-context: no entrypoint.sh: true [fix: none]\n"; r.stdout != want {
+		t.Errorf("stdin without --context: %v", r)
+	}
+	r = check("FROM debian\n", "--context", "app", "-")
+	if want := "<stdin>:1: read-context: entrypoint.sh says \"echo app\" [fix: none]\n"; r.stdout != want {
+		t.Errorf("stdin with --context app: %v", r)
+	}
+	r = check("", "--context", "missing", "app")
+	if r.code != 2 || !strings.Contains(r.stderr, "--context") || r.stdout != "" {
+		t.Errorf("missing --context: %v", r)
+	}
 }

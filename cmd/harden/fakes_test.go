@@ -7,8 +7,11 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
+	"sync"
 
+	"github.com/harden-dev/harden/internal/resolve"
 	"github.com/harden-dev/harden/transform"
 )
 
@@ -167,23 +170,27 @@ func replaceLine(p *transform.Pass, old, new, message, title string) {
 // fakeDigest is what fakeResolver answers for every image.
 const fakeDigest = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
-// fakeResolver answers every image with fakeDigest, except those whose
-// reference contains "missing".
-type fakeResolver struct{}
+// fakeRegistry is the image backend of the CLI tests: it answers every
+// image with fakeDigest, except those whose reference contains "missing",
+// and counts its lookups. The CLI puts the real resolver (lock file,
+// --offline, run-wide cache) in front of it.
+type fakeRegistry struct {
+	mu      sync.Mutex
+	lookups int
+}
 
-func (fakeResolver) Image(_ context.Context, ref string) (transform.Image, error) {
+func (r *fakeRegistry) Digest(_ context.Context, ref string) (string, error) {
+	r.mu.Lock()
+	r.lookups++
+	r.mu.Unlock()
 	if strings.Contains(ref, "missing") {
-		return transform.Image{}, errors.New("manifest unknown")
+		return "", fmt.Errorf("%w: manifest unknown", resolve.ErrNotFound)
 	}
-	return transform.Image{Digest: fakeDigest}, nil
+	return fakeDigest, nil
 }
 
-func (fakeResolver) Tags(context.Context, string) ([]string, error) {
-	return nil, errors.New("no tag listing in tests")
-}
-
-func (fakeResolver) URL(context.Context, string) (transform.Download, error) {
-	return transform.Download{}, errors.New("no URLs in tests")
+func (r *fakeRegistry) Config(context.Context, string) (*transform.ImageConfig, error) {
+	return nil, errors.New("no configurations in tests")
 }
 
 // Dockerfiles for the fake fixes.

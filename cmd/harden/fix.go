@@ -37,14 +37,14 @@ func runFix(e *env, name string, args []string) error {
 	default:
 		return fmt.Errorf("--format must be diff, json or markdown, not %q", *format)
 	}
-	opts, paths, err := sel.resolve(e, fs)
+	ro, paths, err := sel.prepare(e, fs, runner.Fix, *stdinName)
 	if err != nil {
 		return err
 	}
 	out := &fixOutput{e: e, format: *format, write: *write, list: *list,
 		stdin: len(paths) == 1 && paths[0] == "-",
 		doc:   &report.Document{Tool: "harden", Version: versionString(), Files: []report.File{}}}
-	res, err := runner.Run(e.context(), paths, e.runOptions(runner.Fix, opts, *stdinName), out.file)
+	res, err := runner.Run(e.context(), paths, ro, out.file)
 	if err != nil {
 		return err
 	}
@@ -62,15 +62,6 @@ func runFix(e *env, name string, args []string) error {
 		}
 	}
 	return status(out.failed, out.pending && *check)
-}
-
-// runOptions are the runner options of a command of e.
-func (e *env) runOptions(mode runner.Mode, opts transform.Options, stdinName string) runner.Options {
-	ro := runner.Options{Mode: mode, Engine: opts, Stdin: e.stdin, StdinName: stdinName}
-	if mode == runner.Fix {
-		ro.Outputs = e.outputs
-	}
-	return ro
 }
 
 // fixOutput prints (or writes) the results of harden fix as they come.

@@ -40,7 +40,7 @@ func harden(t *testing.T, args ...string) hardenResult {
 // standard input.
 func hardenStdin(t *testing.T, stdin string, args ...string) hardenResult {
 	t.Helper()
-	return hardenEnv(t, &env{stdin: strings.NewReader(stdin), fixes: fakeFixes, resolver: fakeResolver{}}, args...)
+	return hardenEnv(t, &env{stdin: strings.NewReader(stdin), fixes: fakeFixes, images: &fakeRegistry{}}, args...)
 }
 
 // hardenEnv runs the CLI in-process in e, whose stdout and stderr it sets.

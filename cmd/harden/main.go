@@ -19,6 +19,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/harden-dev/harden/fixes"
+	"github.com/harden-dev/harden/internal/resolve"
 	"github.com/harden-dev/harden/internal/runner"
 	"github.com/harden-dev/harden/transform"
 )
@@ -49,12 +50,14 @@ type env struct {
 	// fixes is the fix registry; nil means fixes.All. Tests give fake
 	// fixes here to test the CLI apart from any real fix's wording.
 	fixes func() []*transform.Fix
-	// resolver answers the network lookups of fixes; nil fails them.
-	resolver transform.Resolver
-	// outputs, when not nil, gives a fix run's output files besides the
-	// Dockerfiles (the lock file of --lock): shown in the diff, listed
-	// with -l and written with -w like a changed Dockerfile.
-	// TODO(lead): connect to the resolver's lock file once --lock exists.
+	// images and urls are the network backends of the resolver; nil means
+	// the real registries and HTTP. Tests give fakes, so that the lock
+	// file, --offline and the run-wide cache are exercised for real.
+	images resolve.ImageSource
+	urls   resolve.URLSource
+	// outputs, when not nil, gives output files of a fix run besides the
+	// Dockerfiles and the lock file: shown in the diff, listed with -l and
+	// written with -w like a changed Dockerfile.
 	outputs func(ctx context.Context) ([]runner.Output, error)
 }
 

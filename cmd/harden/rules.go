@@ -7,6 +7,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/harden-dev/harden/fixes"
 	"github.com/harden-dev/harden/transform"
 )
 
@@ -25,7 +26,7 @@ func runRules(e *env, name string, args []string) error {
 		return nil
 	}
 	for i, arg := range fs.Args() {
-		matched := lookupFixes(e.registry(), arg)
+		matched := fixes.LookupIn(e.registry(), arg)
 		if len(matched) == 0 || strings.EqualFold(arg, "ALL") {
 			return fmt.Errorf("unknown fix %q (run 'harden rules' for the list)", arg)
 		}

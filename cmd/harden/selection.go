@@ -1,17 +1,17 @@
 package main
 
 import (
-	"fmt"
-	"strings"
-
+	"github.com/harden-dev/harden/fixes"
 	"github.com/harden-dev/harden/internal/runner"
 	"github.com/harden-dev/harden/transform"
 )
 
-// selection holds the flags that choose which fixes run and apply.
+// selection holds the flags that choose which fixes run and apply, and
+// those of the services they use.
 type selection struct {
 	selects, ignores []string
 	unsafe, offline  bool
+	svc              services
 }
 
 func (s *selection) register(fs *flagSet, withUnsafe bool) {
@@ -20,85 +20,41 @@ func (s *selection) register(fs *flagSet, withUnsafe bool) {
 	if withUnsafe {
 		fs.BoolVar(&s.unsafe, "unsafe", false, "also apply fixes marked unsafe (naming an unsafe fix in --select applies it too)")
 	}
-	fs.BoolVar(&s.offline, "offline", false, "never touch the network: fixes that need it report instead of editing")
+	fs.BoolVar(&s.offline, "offline", false, "never touch the network: only the lock file answers, and fixes report what it cannot")
+	s.svc.register(fs)
 }
 
 // options turns the flags into engine options over the fixes of e.
 func (s *selection) options(e *env) (transform.Options, error) {
-	run, explicit, err := selectFixes(e.registry(), s.selects, s.ignores)
+	run, explicit, err := fixes.SelectFrom(e.registry(), s.selects, s.ignores)
 	if err != nil {
 		return transform.Options{}, err
 	}
-	return transform.Options{Fixes: run, Unsafe: s.unsafe, Explicit: explicit, Offline: s.offline, Resolver: e.resolver}, nil
+	return transform.Options{Fixes: run, Unsafe: s.unsafe, Explicit: explicit, Offline: s.offline}, nil
 }
 
-// resolve returns the engine options and the PATH arguments, refusing "-"
-// mixed with other paths.
-func (s *selection) resolve(e *env, fs *flagSet) (transform.Options, []string, error) {
-	opts, err := s.options(e)
-	if err != nil {
-		return opts, nil, err
-	}
+// prepare returns the runner options of a command in mode and the PATH
+// arguments, refusing "-" mixed with other paths. It starts the services
+// (lock file, resolver, build contexts) the run's fixes reach.
+func (s *selection) prepare(e *env, fs *flagSet, mode runner.Mode, stdinName string) (runner.Options, []string, error) {
 	paths := fs.Args()
 	for _, p := range paths {
 		if p == "-" && len(paths) > 1 {
-			return opts, nil, runner.ErrStdinMixed
+			return runner.Options{}, nil, runner.ErrStdinMixed
 		}
 	}
-	return opts, paths, nil
-}
-
-// lookupFixes finds the fixes of all matching a name or equivalent ID
-// ("DL3002"); "ALL" matches every fix.
-func lookupFixes(all []*transform.Fix, name string) []*transform.Fix {
-	var out []*transform.Fix
-	for _, f := range all {
-		if f.Matches(name) {
-			out = append(out, f)
-		}
+	opts, err := s.options(e)
+	if err != nil {
+		return runner.Options{}, nil, err
 	}
-	return out
-}
-
-// selectFixes resolves --select and --ignore lists (names, equivalent IDs
-// or ALL) into the fixes of all to run, in the order of all, and the fixes
-// named explicitly in selects (whose unsafe findings are then applied). An
-// empty selects means every fix. An unknown name is an error: a typo must
-// not silently select nothing. (fixes.Select is this over fixes.All.)
-func selectFixes(all []*transform.Fix, selects, ignores []string) (run []*transform.Fix, explicit map[string]bool, err error) {
-	enabled := map[string]bool{}
-	explicit = map[string]bool{}
-	if len(selects) == 0 {
-		selects = []string{"ALL"}
+	r, err := s.svc.start(e, opts)
+	if err != nil {
+		return runner.Options{}, nil, err
 	}
-	resolve := func(flag string, names []string, do func(f *transform.Fix, name string)) error {
-		for _, name := range names {
-			name = strings.TrimSpace(name)
-			matched := lookupFixes(all, name)
-			if len(matched) == 0 {
-				return fmt.Errorf("%s: unknown fix %q (see 'harden rules')", flag, name)
-			}
-			for _, f := range matched {
-				do(f, name)
-			}
-		}
-		return nil
+	opts.Resolver = r.resolver
+	ro := runner.Options{Mode: mode, Engine: opts, ContextFor: r.contextFor, Stdin: e.stdin, StdinName: stdinName}
+	if mode == runner.Fix {
+		ro.Outputs = r.outputs(s.svc.lock, e.outputs)
 	}
-	if err := resolve("--select", selects, func(f *transform.Fix, name string) {
-		enabled[f.Name] = true
-		if !strings.EqualFold(name, "ALL") {
-			explicit[f.Name] = true
-		}
-	}); err != nil {
-		return nil, nil, err
-	}
-	if err := resolve("--ignore", ignores, func(f *transform.Fix, _ string) { delete(enabled, f.Name) }); err != nil {
-		return nil, nil, err
-	}
-	for _, f := range all {
-		if enabled[f.Name] {
-			run = append(run, f)
-		}
-	}
-	return run, explicit, nil
+	return ro, paths, nil
 }

@@ -44,9 +44,11 @@ type Options struct {
 	// Engine are the engine options every file starts from.
 	Engine transform.Options
 	// ContextFor, when not nil, returns the build context of the file at
-	// path (its display path, or "-" for standard input); it becomes that
-	// file's Engine.Context. nil keeps Engine.Context for every file.
-	ContextFor func(path string) fs.FS
+	// path (its display path, or "-" for standard input), which becomes
+	// that file's Engine.Context, and a function that releases it once the
+	// file is done (nil when there is nothing to release). nil keeps
+	// Engine.Context for every file.
+	ContextFor func(path string) (fsys fs.FS, release func())
 	// Jobs bounds how many files are processed at once; 0 means
 	// runtime.GOMAXPROCS(0).
 	Jobs int
@@ -239,7 +241,13 @@ func (opts *Options) process(ctx context.Context, in input) *File {
 	}
 	eo := opts.Engine
 	if opts.ContextFor != nil {
-		eo.Context = opts.ContextFor(in.path)
+		fsys, release := opts.ContextFor(in.path)
+		if fsys != nil {
+			eo.Context = fsys
+		}
+		if release != nil {
+			defer release()
+		}
 	}
 	switch opts.Mode {
 	case Check:

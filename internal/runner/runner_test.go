@@ -151,7 +151,7 @@ func TestRunStdin(t *testing.T) {
 }
 
 // TestRunContextFor: each file's engine sees the build context ContextFor
-// gives for its path.
+// gives for its path, and each context is released once its file is done.
 func TestRunContextFor(t *testing.T) {
 	tree(t, map[string]string{"a/Dockerfile": "FROM a\n", "b/Dockerfile": "FROM a\n"})
 	var mu sync.Mutex
@@ -162,14 +162,26 @@ func TestRunContextFor(t *testing.T) {
 		defer mu.Unlock()
 		seen[p.Doc.Path] = fmt.Sprint(string(b), err)
 	}}
-	opts := Options{Engine: transform.Options{Fixes: []*transform.Fix{reader}}, ContextFor: func(path string) fs.FS {
-		if path == "a/Dockerfile" {
-			return fstest.MapFS{"marker": {Data: []byte("context of a")}}
+	released := map[string]int{}
+	opts := Options{Engine: transform.Options{Fixes: []*transform.Fix{reader}}, ContextFor: func(path string) (fs.FS, func()) {
+		release := func() {
+			mu.Lock()
+			defer mu.Unlock()
+			if _, ok := seen[path]; !ok {
+				t.Errorf("%s: context released before the fix read it", path)
+			}
+			released[path]++
 		}
-		return nil
+		if path == "a/Dockerfile" {
+			return fstest.MapFS{"marker": {Data: []byte("context of a")}}, release
+		}
+		return nil, release
 	}}
 	if _, err := Run(context.Background(), nil, opts, nil); err != nil {
 		t.Fatal(err)
+	}
+	if released["a/Dockerfile"] != 1 || released["b/Dockerfile"] != 1 {
+		t.Errorf("contexts released %v, want each once", released)
 	}
 	if seen["a/Dockerfile"] != "context of a<nil>" || !strings.Contains(seen["b/Dockerfile"], "not exist") {
 		t.Errorf("contexts seen: %q", seen)
