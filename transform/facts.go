@@ -181,10 +181,36 @@ type StageRun struct {
 // shell.RunCommands), parsed on first use.
 func (r *StageRun) Commands() []shell.Command {
 	if !r.parsed {
-		r.commands = shell.RunCommands(r.Cmd.ShellDependantCmdLine)
+		r.commands = r.readCommands()
 		r.parsed = true
 	}
 	return r.commands
+}
+
+// readCommands reads the RUN's commands from the document's one parse of
+// its shell (Document.Shell); heredocs that are data for a command of the
+// line are read as scripts too, since they are often fed to a shell. Exec
+// forms and shells that did not parse are read from buildkit's fields.
+func (r *StageRun) readCommands() []shell.Command {
+	c := r.Cmd.ShellDependantCmdLine
+	sh := r.d.Shell(r.Node)
+	if !c.PrependShell || sh == nil || sh.File == nil || sh.Exec {
+		return shell.RunCommands(c)
+	}
+	if sh.Heredoc && len(c.CmdLine) == 1 && parser.MustParseHeredoc(c.CmdLine[0]) != nil {
+		// RUN <<EOF: the heredoc body is the script.
+		if len(c.Files) != 1 {
+			return shell.RunCommands(c)
+		}
+		return shell.CommandsOf(sh.File, sh.Text)
+	}
+	cmds := shell.CommandsOf(sh.File, sh.Text)
+	for _, f := range c.Files {
+		if more, ok := shell.Commands(f.Data); ok {
+			cmds = append(cmds, more...)
+		}
+	}
+	return cmds
 }
 
 // Mentions reports whether the RUN's command line or heredocs contain any

@@ -34,6 +34,12 @@ func Commands(script string) (cmds []Command, ok bool) {
 	if err != nil {
 		return nil, false
 	}
+	return CommandsOf(f, script), true
+}
+
+// CommandsOf is Commands over a script already parsed (as bash): f is the
+// parse of script.
+func CommandsOf(f *syntax.File, script string) (cmds []Command) {
 	syntax.Walk(f, func(n syntax.Node) bool {
 		call, isCall := n.(*syntax.CallExpr)
 		if !isCall || len(call.Args) == 0 {
@@ -46,7 +52,7 @@ func Commands(script string) (cmds []Command, ok bool) {
 		cmds = append(cmds, unwrap(words)...)
 		return true
 	})
-	return cmds, true
+	return cmds
 }
 
 // RunCommands returns the commands of a shell-form RUN (or CMD/ENTRYPOINT)
