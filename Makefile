@@ -26,10 +26,12 @@ lint:
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 
-# 30 s of coverage-guided fuzzing over the whole pipeline, seeded from the
-# corpus and the golden inputs (go test -fuzz runs one target at a time).
+# Coverage-guided fuzzing, FUZZTIME per target (go test -fuzz runs one
+# target at a time): the whole pipeline, seeded from the corpus and the
+# golden inputs; and the engine's spans and shell offset maps.
 fuzz:
 	$(GO) test ./golden -run '^$$' -fuzz '^FuzzFix$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./transform -run '^$$' -fuzz '^FuzzSpans$$' -fuzztime $(FUZZTIME)
 
 # harden over the corpus against bare buildkit parsing (files/s, allocations),
 # and the harden binary over the corpus directory.

@@ -18,6 +18,7 @@ import (
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
+	"github.com/moby/buildkit/frontend/dockerfile/shell"
 	"mvdan.cc/sh/v3/syntax"
 )
 
@@ -44,6 +45,7 @@ type Document struct {
 	insts      map[*parser.Node]*Instruction // token spans, built by Inst
 	shells     map[*parser.Node]*Shell       // shell sources, built by Shell
 	shp        *syntax.Parser                // reused for every shell source
+	lex        *shell.Lex                    // reused by Expand
 	metaEnv    Env
 	facts      []*Facts // per stage index, computed on first use (facts.go)
 }

@@ -30,8 +30,10 @@ func (d *Document) Expand(word string, env Env) (string, bool) {
 	if !strings.ContainsAny(word, "$\"'\\`") {
 		return word, true // nothing to substitute or unquote
 	}
-	lex := shell.NewLex(d.EscapeToken())
-	res, err := lex.ProcessWordWithMatches(word, env)
+	if d.lex == nil {
+		d.lex = shell.NewLex(d.EscapeToken())
+	}
+	res, err := d.lex.ProcessWordWithMatches(word, env)
 	if err != nil {
 		return word, false
 	}
