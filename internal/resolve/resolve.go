@@ -263,39 +263,21 @@ func (r *Resolver) URL(ctx context.Context, url string) (transform.Download, err
 var hexSHA256 = regexp.MustCompile(`^[0-9a-f]{64}$`)
 
 func (r *Resolver) resolveDigest(ctx context.Context, key string) (string, error) {
-	fail := func(err error) (string, error) { return "", &LookupError{Kind: "image", Key: key, Err: err} }
-	r.mu.Lock()
-	d, ok := r.lock.Images[key]
-	r.mu.Unlock()
-	if ok && (!r.update || r.offline) {
-		return d, nil
-	}
-	if r.offline {
-		return fail(ErrNotInLock)
-	}
-	if r.images == nil {
-		return fail(errors.New("no registry configured"))
-	}
-	release, err := r.acquire(ctx)
-	if err != nil {
-		return fail(err)
-	}
-	defer release()
-	r.report("resolving " + key + "…")
-	d, err = r.images.Digest(ctx, key)
-	if err != nil {
-		return fail(err)
-	}
-	if !digestRE.MatchString(d) {
-		return fail(fmt.Errorf("registry returned a malformed digest %q", d))
-	}
-	r.mu.Lock()
-	if old, ok := r.lock.Images[key]; ok && old != d {
-		r.replaced[old] = true
-	}
-	r.lock.Images[key] = d
-	r.mu.Unlock()
-	return d, nil
+	return lockFirst(r, ctx, "image", key, func() (string, bool) {
+		d, ok := r.lock.Images[key]
+		return d, ok
+	}, r.images == nil, "no registry configured", "resolving "+key+"…", func(ctx context.Context) (string, error) {
+		d, err := r.images.Digest(ctx, key)
+		if err == nil && !digestRE.MatchString(d) {
+			err = fmt.Errorf("registry returned a malformed digest %q", d)
+		}
+		return d, err
+	}, func(d string) {
+		if old, ok := r.lock.Images[key]; ok && old != d {
+			r.replaced[old] = true
+		}
+		r.lock.Images[key] = d
+	})
 }
 
 func (r *Resolver) resolveConfig(ctx context.Context, ref, digest string) (*transform.ImageConfig, error) {
@@ -326,38 +308,54 @@ func (r *Resolver) resolveConfig(ctx context.Context, ref, digest string) (*tran
 }
 
 func (r *Resolver) fetchURL(ctx context.Context, url string) (transform.Download, error) {
-	fail := func(err error) (transform.Download, error) {
-		return transform.Download{}, &LookupError{Kind: "url", Key: url, Err: err}
-	}
+	return lockFirst(r, ctx, "url", url, func() (transform.Download, bool) {
+		sum, ok := r.lock.URLs[url]
+		return transform.Download{SHA256: strings.TrimPrefix(sum, "sha256:"), Size: -1}, ok
+	}, r.urls == nil, "no URL fetcher configured", "fetching "+url+"…", func(ctx context.Context) (transform.Download, error) {
+		d, err := r.urls.Fetch(ctx, url)
+		if err == nil && !hexSHA256.MatchString(d.SHA256) {
+			err = fmt.Errorf("fetcher returned a malformed sha256 %q", d.SHA256)
+		}
+		return d, err
+	}, func(d transform.Download) { r.lock.URLs[url] = "sha256:" + d.SHA256 })
+}
+
+// lockFirst is the policy of the package for one key: the lock's answer
+// (looked up by fromLock under r.mu) unless Update asks again, the lock
+// alone when Offline, else (unless noBackend, which fails with that
+// message) the network through ask, bounded by Jobs, with record storing
+// the answer in the lock (under r.mu). Failures are *LookupError values of
+// kind and key.
+func lockFirst[T any](r *Resolver, ctx context.Context, kind, key string, fromLock func() (T, bool),
+	noBackend bool, noBackendMsg, progress string, ask func(context.Context) (T, error), record func(T)) (T, error) {
+	var zero T
+	fail := func(err error) (T, error) { return zero, &LookupError{Kind: kind, Key: key, Err: err} }
 	r.mu.Lock()
-	sum, ok := r.lock.URLs[url]
+	v, ok := fromLock()
 	r.mu.Unlock()
 	if ok && (!r.update || r.offline) {
-		return transform.Download{SHA256: sum[len("sha256:"):], Size: -1}, nil
+		return v, nil
 	}
 	if r.offline {
 		return fail(ErrNotInLock)
 	}
-	if r.urls == nil {
-		return fail(errors.New("no URL fetcher configured"))
+	if noBackend {
+		return fail(errors.New(noBackendMsg))
 	}
 	release, err := r.acquire(ctx)
 	if err != nil {
 		return fail(err)
 	}
 	defer release()
-	r.report("fetching " + url + "…")
-	d, err := r.urls.Fetch(ctx, url)
+	r.report(progress)
+	v, err = ask(ctx)
 	if err != nil {
 		return fail(err)
 	}
-	if !hexSHA256.MatchString(d.SHA256) {
-		return fail(fmt.Errorf("fetcher returned a malformed sha256 %q", d.SHA256))
-	}
 	r.mu.Lock()
-	r.lock.URLs[url] = "sha256:" + d.SHA256
+	record(v)
 	r.mu.Unlock()
-	return d, nil
+	return v, nil
 }
 
 // acquire takes one of the Jobs slots for a network lookup.
