@@ -30,7 +30,7 @@ func (s *selection) options(e *env) (transform.Options, error) {
 	if err != nil {
 		return transform.Options{}, err
 	}
-	return transform.Options{Fixes: run, Unsafe: s.unsafe, Explicit: explicit, Offline: s.offline}, nil
+	return transform.Options{Fixes: run, Unsafe: s.unsafe, Explicit: explicit, Offline: s.offline, Update: s.svc.update}, nil
 }
 
 // prepare returns the runner options of a command in mode and the PATH
