@@ -133,8 +133,8 @@ func BenchmarkPinDigestCLI(b *testing.B) {
 	floor := time.Duration((refs+jobs-1)/jobs)*latency + latency + parse/n
 	b.ReportMetric(float64(refs), "manifest-requests/run")
 	b.ReportMetric(1, "pings/run")
-	b.ReportMetric(float64((wall/n).Milliseconds()), "wall-ms/run")
-	b.ReportMetric(float64((parse/n).Milliseconds()), "parse-ms/run")
+	b.ReportMetric(float64((wall / n).Milliseconds()), "wall-ms/run")
+	b.ReportMetric(float64((parse / n).Milliseconds()), "parse-ms/run")
 	b.ReportMetric(float64(floor.Milliseconds()), "floor-ms")
 	b.ReportMetric(float64(wall/n)/float64(floor), "x-floor")
 }
