@@ -56,6 +56,21 @@ type Case struct {
 	// (its entrypoint drops privileges itself). Only with Unchanged, and the
 	// expected output must then show the process running with a non-zero uid.
 	KeepsRoot string
+	// Registry lists images to push into the local registry (Debian's
+	// docker-registry on RegistryHost) before harden runs: local stand-in
+	// image → repository:tag there. Such a case's Dockerfile names them as
+	// RegistryHost/repository:tag; harden must pin each to a digest, and both
+	// builds pull from the registry (--pull=always --tls-verify=false).
+	Registry []RegistryPush
+}
+
+// RegistryHost is where the e2e registry listens.
+const RegistryHost = "127.0.0.1:5000"
+
+// A RegistryPush is one image a case pushes into the e2e registry.
+type RegistryPush struct {
+	Local string // a local image: docker.io/library/debian:bookworm
+	Repo  string // repository:tag in the registry: harden-e2e/debian:bookworm
 }
 
 // User forms.
@@ -177,6 +192,15 @@ func LoadCase(dir string) (Case, error) {
 				c.Limit = val
 			case "keeps-root":
 				c.KeepsRoot = val
+			case "registry":
+				// registry: LOCAL-IMAGE=REPOSITORY:TAG[, …]
+				for _, item := range strings.Split(val, ",") {
+					local, repo, ok := strings.Cut(strings.TrimSpace(item), "=")
+					if !ok || local == "" || !strings.Contains(repo, ":") {
+						return fail("case:%d: registry: want LOCAL-IMAGE=REPOSITORY:TAG, not %q", n, item)
+					}
+					c.Registry = append(c.Registry, RegistryPush{Local: local, Repo: repo})
+				}
 			default:
 				return fail("case:%d: unknown key %q", n, key)
 			}
@@ -186,6 +210,11 @@ func LoadCase(dir string) (Case, error) {
 	}
 	if !exitFixedSet {
 		c.ExitFixed = c.Exit
+	}
+	for _, p := range c.Registry {
+		if !bytes.Contains(c.Dockerfile, []byte(RegistryHost+"/"+p.Repo)) {
+			return fail("registry: the Dockerfile does not name %s/%s", RegistryHost, p.Repo)
+		}
 	}
 	if c.User != "" {
 		if IsRoot(c.User) {

@@ -16,6 +16,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -65,6 +66,12 @@ func TestE2E(t *testing.T) {
 	}
 	harden := hardenBinary(t)
 	imagesBefore := imageIDs(t)
+	for _, c := range cases {
+		if len(c.Registry) > 0 {
+			startRegistry(t)
+			break
+		}
+	}
 
 	var (
 		mu      sync.Mutex
@@ -159,8 +166,19 @@ func runCase(t *testing.T, harden string, c Case) *result {
 	defer removeImages(orig, fixed)
 
 	// harden fix --unsafe - : Dockerfile on stdin, patched file on stdout.
+	// pin-digest runs only in registry cases, against the local registry:
+	// the other cases' images are local stand-ins that no registry serves.
+	args := []string{"fix", "--unsafe", "--ignore", "pin-digest", "-"}
+	pull := "never"
+	if len(c.Registry) > 0 {
+		if !pushToRegistry(t, r, c) {
+			return r
+		}
+		args = []string{"fix", "--unsafe", "--insecure-registry", RegistryHost, "-"}
+		pull = "always"
+	}
 	var hout, herr bytes.Buffer
-	cmd := exec.Command(harden, "fix", "--unsafe", "-")
+	cmd := exec.Command(harden, args...)
 	cmd.Stdin = bytes.NewReader(c.Dockerfile)
 	cmd.Stdout, cmd.Stderr = &hout, &herr
 	hardenErr := cmd.Run()
@@ -173,6 +191,11 @@ func runCase(t *testing.T, harden string, c Case) *result {
 	case !c.Unchanged && bytes.Equal(fixedDockerfile, c.Dockerfile):
 		r.fail("harden left the Dockerfile unchanged; the case expects a fix")
 	}
+	for _, p := range c.Registry {
+		if !bytes.Contains(fixedDockerfile, []byte(RegistryHost+"/"+p.Repo+"@sha256:")) {
+			r.fail("harden did not pin %s/%s to a digest", RegistryHost, p.Repo)
+		}
+	}
 	fixedPath := filepath.Join(work, "Dockerfile.fixed")
 	if err := os.WriteFile(fixedPath, fixedDockerfile, 0o644); err != nil {
 		t.Fatal(err)
@@ -184,11 +207,11 @@ func runCase(t *testing.T, harden string, c Case) *result {
 	}()
 
 	// Build both.
-	okOrig := build(t, r, "original", orig, filepath.Join(c.Dir, "Dockerfile"), c.Dir, filepath.Join(work, "build-orig.log"))
+	okOrig := build(t, r, "original", orig, filepath.Join(c.Dir, "Dockerfile"), c.Dir, filepath.Join(work, "build-orig.log"), pull)
 	r.buildOrig = okWord(okOrig)
 	okFixed := false
 	if hardenErr == nil {
-		okFixed = build(t, r, "hardened", fixed, fixedPath, c.Dir, filepath.Join(work, "build-fixed.log"))
+		okFixed = build(t, r, "hardened", fixed, fixedPath, c.Dir, filepath.Join(work, "build-fixed.log"), pull)
 		r.buildFixed = okWord(okFixed)
 	}
 
@@ -249,8 +272,10 @@ func okWord(ok bool) string {
 	return "FAIL"
 }
 
-// build runs buildah bud and records a failure with the log's tail.
-func build(t *testing.T, r *result, what, image, dockerfile, context, logPath string) bool {
+// build runs buildah bud and records a failure with the log's tail. pull is
+// buildah's --pull policy: "never" (local stand-ins), or "always" for
+// registry cases, which pull from the local registry over plain HTTP.
+func build(t *testing.T, r *result, what, image, dockerfile, context, logPath, pull string) bool {
 	t.Helper()
 	logf, err := os.Create(logPath)
 	if err != nil {
@@ -259,8 +284,11 @@ func build(t *testing.T, r *result, what, image, dockerfile, context, logPath st
 	defer logf.Close()
 	ctx, cancel := contextWithTimeout(buildTimeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "buildah", "bud", "--pull=never", "--layers=false", "--force-rm",
-		"-t", image, "-f", dockerfile, context)
+	args := []string{"bud", "--pull=" + pull, "--layers=false", "--force-rm"}
+	if pull != "never" {
+		args = append(args, "--tls-verify=false")
+	}
+	cmd := exec.CommandContext(ctx, "buildah", append(args, "-t", image, "-f", dockerfile, context)...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	begin := time.Now()
 	err = cmd.Run()
@@ -485,4 +513,73 @@ func sizes(a, b int64) string {
 		s += fmt.Sprintf(" (%+.1fkB)", float64(b-a)/1e3)
 	}
 	return s
+}
+
+// startRegistry runs Debian's docker-registry (the CNCF distribution
+// registry) on RegistryHost for the whole run, storing in a temporary
+// directory, and stops it when the run ends.
+func startRegistry(t *testing.T) {
+	t.Helper()
+	if _, err := exec.LookPath("docker-registry"); err != nil {
+		t.Fatal("docker-registry not found: run `bash e2e/setup.sh` (or `make e2e`) first")
+	}
+	if resp, err := http.Get("http://" + RegistryHost + "/v2/"); err == nil {
+		resp.Body.Close()
+		t.Fatalf("%s is already in use: the registry cases need it", RegistryHost)
+	}
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "config.yml")
+	yml := "version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: " + filepath.Join(dir, "data") +
+		"\nhttp:\n  addr: " + RegistryHost + "\n"
+	if err := os.WriteFile(conf, []byte(yml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	logf, err := os.Create(filepath.Join(dir, "registry.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("docker-registry", "serve", conf)
+	cmd.Stdout, cmd.Stderr = logf, logf
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("docker-registry serve: %v", err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		logf.Close()
+	})
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		resp, err := http.Get("http://" + RegistryHost + "/v2/")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			b, _ := os.ReadFile(filepath.Join(dir, "registry.log"))
+			t.Fatalf("docker-registry did not answer on %s: %v\n%s", RegistryHost, err, tail(string(b), logTail))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// pushToRegistry pushes a registry case's stand-in images into the
+// registry, and removes the name the builds pulled once the case is done
+// (the stand-ins themselves stay).
+func pushToRegistry(t *testing.T, r *result, c Case) bool {
+	t.Helper()
+	for _, p := range c.Registry {
+		dest := RegistryHost + "/" + p.Repo
+		if out, err := exec.Command("buildah", "push", "--tls-verify=false", p.Local, "docker://"+dest).CombinedOutput(); err != nil {
+			r.fail("buildah push %s %s: %v\n%s", p.Local, dest, err, tail(string(out), logTail))
+			return false
+		}
+		t.Cleanup(func() {
+			// Only this name: the image may be a stand-in's under other names.
+			_ = exec.Command("podman", "untag", dest, dest).Run()
+		})
+	}
+	return true
 }

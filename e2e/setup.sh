@@ -71,6 +71,8 @@ install_tools() {
 	command -v podman >/dev/null || need+=(podman)
 	command -v runc >/dev/null || need+=(runc)
 	command -v debootstrap >/dev/null || need+=(debootstrap)
+	# The registry that registry: cases push to and pull from (pin-digest).
+	command -v docker-registry >/dev/null || need+=(docker-registry)
 	# Building BusyBox (Debian's source, with adduser/addgroup switched on).
 	command -v gcc >/dev/null || need+=(gcc libc6-dev)
 	command -v make >/dev/null || need+=(make)
@@ -84,7 +86,7 @@ install_tools() {
 		apt-get install -y -q --no-install-recommends "${need[@]}" >/dev/null
 	fi
 	local tool
-	for tool in buildah podman runc debootstrap gcc make dpkg-source; do
+	for tool in buildah podman runc debootstrap docker-registry gcc make dpkg-source; do
 		command -v "$tool" >/dev/null || die "$tool missing after apt-get install"
 	done
 }

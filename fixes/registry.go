@@ -13,6 +13,7 @@ import (
 func All() []*transform.Fix {
 	return []*transform.Fix{
 		NonRootUser,
+		PinDigest,
 	}
 }
 

@@ -124,6 +124,7 @@ func caseOptions(t *testing.T, flags []string, lockPath string) transform.Option
 	unsafe := fs.Bool("unsafe", false, "")
 	offline := fs.Bool("offline", false, "")
 	fs.String("lock", "", "")
+	updateDigests := fs.Bool("update-digests", false, "")
 	if err := fs.Parse(flags); err != nil {
 		t.Fatalf("flags: %v", err)
 	}
@@ -141,7 +142,7 @@ func caseOptions(t *testing.T, flags []string, lockPath string) transform.Option
 			t.Fatalf("%s: %v", lockPath, err)
 		}
 	}
-	return transform.Options{Fixes: run, Explicit: explicit, Unsafe: *unsafe, Offline: *offline,
+	return transform.Options{Fixes: run, Explicit: explicit, Unsafe: *unsafe, Offline: *offline, Update: *updateDigests,
 		Resolver: resolve.New(resolve.Options{Lock: lock, Offline: true})}
 }
 

@@ -22,6 +22,10 @@ type Options struct {
 	Explicit map[string]bool
 	// Offline forbids the network: fixes that need it report only.
 	Offline bool
+	// Update asks fixes to re-resolve what the Dockerfile already pins
+	// (--update-digests): an image pinned by digest is looked up again and
+	// updated when its tag has moved.
+	Update bool
 	// MaxRounds caps the fixpoint loop (DefaultMaxRounds when 0).
 	MaxRounds int
 	// Resolver answers fixes' network lookups; nil fails them all.
@@ -173,7 +177,7 @@ func Collect(ctx context.Context, doc *Document, opts Options) []Finding {
 		if ctx.Err() != nil {
 			break
 		}
-		pass := &Pass{Ctx: ctx, Doc: doc, Fix: fix, Offline: opts.Offline, Resolver: resolver, Context: fsys}
+		pass := &Pass{Ctx: ctx, Doc: doc, Fix: fix, Offline: opts.Offline, Update: opts.Update, Resolver: resolver, Context: fsys}
 		fix.Check(pass)
 		for _, f := range pass.findings {
 			if doc.Suppressed(fix, f.Line) {

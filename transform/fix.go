@@ -90,6 +90,13 @@ type Finding struct {
 	// Applicability of this finding; zero means the Fix's, and a finding
 	// without edits is always DisplayOnly.
 	Applicability Applicability
+	// Err is a lookup that failed (registry or URL not found, unauthorized,
+	// timeout…) and kept the fix from deciding: the finding then has no
+	// edits, the rest of the file is still fixed, and the CLI reports it
+	// and exits 2 at the end. A key missing from the lock file under
+	// --offline (ErrNotInLock) is not such a failure: fixes report it in
+	// Message and leave Err nil.
+	Err error
 
 	Applied bool   // set by the engine
 	Reason  string // why it was not applied, set by the engine
@@ -110,6 +117,9 @@ type Pass struct {
 	// Offline is true when the network must not be used: a fix that needs it
 	// reports findings without edits.
 	Offline bool
+	// Update is true with --update-digests: fixes re-resolve what the
+	// Dockerfile already pins and update it when it has moved.
+	Update bool
 	// Resolver answers image and URL lookups for fixes that need the
 	// network (and, under --offline, from the lock file only). Never nil:
 	// without one configured, every lookup fails with ErrNoResolver.

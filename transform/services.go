@@ -48,6 +48,11 @@ type Download struct {
 	Size   int64  // -1 when the answer came from the lock file, which keeps only the checksum
 }
 
+// ErrNotInLock is wrapped by the errors of offline lookups of keys the
+// lock file does not hold (internal/resolve returns it): the answer is
+// unknown, and nothing failed.
+var ErrNotInLock = errors.New("not in lock file")
+
 // ErrNoResolver is returned by lookups in a run that has no resolver.
 var ErrNoResolver = errors.New("no resolver configured")
 

@@ -46,6 +46,9 @@ func runCheck(e *env, name string, args []string) error {
 		if len(f.Findings) > 0 {
 			found = true
 		}
+		if reportLookupErrors(e.stderr, f.Path, f.Findings) {
+			failed = true
+		}
 		ff := report.NewFileFindings(f.Path, f.Findings, f.Err)
 		switch *format {
 		case "text":

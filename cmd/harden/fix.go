@@ -82,6 +82,9 @@ func (o *fixOutput) file(f *runner.File) error {
 		reportError(e.stderr, f.Path, f.Err)
 	}
 	res := f.Result
+	if res != nil && reportLookupErrors(e.stderr, f.Path, res.Applied, res.Remaining) {
+		o.failed = true
+	}
 	if f.Stdin {
 		return o.stdinFile(f)
 	}
@@ -231,6 +234,23 @@ func reportError(w io.Writer, path string, err error) {
 	default:
 		fmt.Fprintf(w, "%s: %v\n", path, unwrapPathError(err))
 	}
+}
+
+// reportLookupErrors prints the findings a failed lookup left without an
+// edit (Finding.Err: a registry's not found, unauthorized, timeout) as
+// PATH:LINE: NAME: message, and reports whether there were any: the rest
+// of the file is still fixed, and the run exits 2 at the end.
+func reportLookupErrors(w io.Writer, path string, lists ...[]transform.Finding) bool {
+	failed := false
+	for _, list := range lists {
+		for _, f := range list {
+			if f.Err != nil {
+				failed = true
+				fmt.Fprintf(w, "%s:%d: %s: %s\n", path, f.Line, f.Fix.Name, transform.Printable(f.Message))
+			}
+		}
+	}
+	return failed
 }
 
 // unwrapPathError drops the path from *fs.PathError, which reportError prints itself.

@@ -29,10 +29,21 @@ const (
 	gosuDockerfile = "FROM debian\nUSER root\nENTRYPOINT [\"gosu\", \"app\", \"x\"]\n"
 )
 
-// hardenReal runs the CLI in-process with the real fixes.
+// hardenReal runs the CLI in-process with the real fixes, but for
+// pin-digest, which asks registries on the network (the tests have none):
+// its own tests run it against a registry on 127.0.0.1
+// (TestRealPinDigest, fixes/pindigest_test.go, golden and e2e).
 func hardenReal(t *testing.T, stdin string, args ...string) hardenResult {
 	t.Helper()
-	return hardenEnv(t, &env{stdin: strings.NewReader(stdin)}, args...)
+	return hardenEnv(t, &env{stdin: strings.NewReader(stdin)}, withoutNetwork(args)...)
+}
+
+// withoutNetwork adds --ignore pin-digest to fix and check arguments.
+func withoutNetwork(args []string) []string {
+	if len(args) > 0 && (args[0] == "fix" || args[0] == "check") {
+		return append([]string{args[0], "--ignore", "pin-digest"}, args[1:]...)
+	}
+	return args
 }
 
 // TestRealFix: the real registry is the default one: harden fix and check

@@ -1,10 +1,16 @@
 package main
 
 import (
+	"runtime"
+
 	"github.com/harden-dev/harden/fixes"
 	"github.com/harden-dev/harden/internal/runner"
 	"github.com/harden-dev/harden/transform"
 )
+
+// networkFilesPerJob is how many files per --jobs slot are processed at
+// once in a run whose fixes use the network.
+const networkFilesPerJob = 4
 
 // selection holds the flags that choose which fixes run and apply, and
 // those of the services they use.
@@ -30,7 +36,7 @@ func (s *selection) options(e *env) (transform.Options, error) {
 	if err != nil {
 		return transform.Options{}, err
 	}
-	return transform.Options{Fixes: run, Unsafe: s.unsafe, Explicit: explicit, Offline: s.offline}, nil
+	return transform.Options{Fixes: run, Unsafe: s.unsafe, Explicit: explicit, Offline: s.offline, Update: s.svc.update}, nil
 }
 
 // prepare returns the runner options of a command in mode and the PATH
@@ -53,6 +59,12 @@ func (s *selection) prepare(e *env, fs *flagSet, mode runner.Mode, stdinName str
 	}
 	opts.Resolver = r.resolver
 	ro := runner.Options{Mode: mode, Engine: opts, ContextFor: r.contextFor, Stdin: e.stdin, StdinName: stdinName}
+	if !opts.Offline && anyNeeds(opts.Fixes, transform.NeedsNetwork) {
+		// Files wait on the network, not on the CPU: enough of them in
+		// progress keep the --jobs lookup slots busy (one file per CPU would
+		// leave them idle and serialise the lookups).
+		ro.Jobs = max(runtime.GOMAXPROCS(0), networkFilesPerJob*s.svc.jobs)
+	}
 	if mode == runner.Fix {
 		ro.Outputs = r.outputs(s.svc.lock, e.outputs)
 	}

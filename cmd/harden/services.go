@@ -25,6 +25,7 @@ type services struct {
 	jobs     int
 	insecure []string
 	timeout  time.Duration
+	update   bool
 }
 
 func (s *services) register(fs *flagSet) {
@@ -33,6 +34,7 @@ func (s *services) register(fs *flagSet) {
 	fs.IntVar(&s.jobs, "jobs", resolve.DefaultJobs, "network lookups in flight at once")
 	fs.StringSliceVar(&s.insecure, "insecure-registry", nil, "registry `HOST[:PORT]` reached over plain HTTP (repeatable)")
 	fs.DurationVar(&s.timeout, "timeout", registry.DefaultTimeout, "time limit of one registry lookup or download")
+	fs.BoolVar(&s.update, "update-digests", false, "resolve the tags of images already pinned by digest again, and update the digests of those that moved (the lock file's answers too)")
 }
 
 // running is what a command's run is given by its services.
@@ -75,7 +77,7 @@ func (s *services) start(e *env, opts transform.Options) (*running, error) {
 	if urls == nil {
 		urls = fetch.New(fetch.Options{Timeout: s.timeout})
 	}
-	ro := resolve.Options{Images: images, URLs: urls, Lock: lock, Offline: opts.Offline,
+	ro := resolve.Options{Images: images, URLs: urls, Lock: lock, Offline: opts.Offline, Update: s.update,
 		Jobs: s.jobs, SkipConfigs: !anyNeeds(opts.Fixes, transform.NeedsImageConfig)}
 	if isTerminal(e.stderr) {
 		ro.Progress = e.stderr

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"net"
+
+	"github.com/harden-dev/harden/transform"
 )
 
 // The kinds of failure a lookup reports. Backends wrap their cause with one
@@ -19,7 +21,8 @@ var (
 	// ErrTimeout: the lookup ran out of time.
 	ErrTimeout = errors.New("timeout")
 	// ErrNotInLock: an offline lookup of a key the lock file does not hold.
-	ErrNotInLock = errors.New("not in lock file")
+	// It is transform.ErrNotInLock, so that fixes can tell it apart.
+	ErrNotInLock = transform.ErrNotInLock
 )
 
 // LookupError is the error of one lookup: the kind of key, the key, and

@@ -222,8 +222,9 @@ func (r *Resolver) listTags(ctx context.Context, repository string) ([]string, e
 		defer r.mu.Unlock()
 		var tags []string
 		for key := range r.lock.Images {
-			if repo, tag, ok := strings.Cut(key, ":"); ok && repo == repository {
-				tags = append(tags, tag)
+			// The tag follows the last colon: the registry may have a port.
+			if i := strings.LastIndex(key, ":"); i > 0 && key[:i] == repository {
+				tags = append(tags, key[i+1:])
 			}
 		}
 		slices.Sort(tags)

@@ -79,6 +79,18 @@ func TestTagsOfflineFromLock(t *testing.T) {
 	if src.calls != 0 {
 		t.Errorf("offline run listed tags %d times", src.calls)
 	}
+	// A registry with a port: the tag follows the last colon.
+	lock.Images["localhost:5000/team/web:1.2"] = fakeDigest("d")
+	lock.Images["localhost:5000/team/web:latest"] = fakeDigest("d")
+	lock.Images["localhost:5000/team/webapp:3"] = fakeDigest("e")
+	r = New(Options{Images: src, Lock: lock, Offline: true})
+	got, err = r.Tags(context.Background(), "localhost:5000/team/web")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"1.2", "latest"}; !slices.Equal(got, want) {
+		t.Errorf("tags with a port %v, want %v", got, want)
+	}
 }
 
 // A backend that cannot list tags gives a clear error, not a panic.
