@@ -201,13 +201,15 @@ func TestRunInterrupted(t *testing.T) {
 	defer cancel()
 	var mu sync.Mutex
 	started := map[string]bool{} // a file runs the fixes once per round
+	atCancel := -1               // files started when the run was cancelled
 	stopper := &transform.Fix{Name: "stop", Applicability: transform.Safe, Check: func(p *transform.Pass) {
 		mu.Lock()
 		started[p.Doc.Path] = true
-		mu.Unlock()
-		if strings.Contains(string(p.Doc.Src), "stop=1") {
+		if strings.Contains(string(p.Doc.Src), "stop=1") && atCancel < 0 {
+			atCancel = len(started)
 			cancel()
 		}
+		mu.Unlock()
 	}}
 	hookCalled := false
 	var emitted []string
@@ -225,8 +227,12 @@ func TestRunInterrupted(t *testing.T) {
 	if len(res.Files) != len(emitted) || hookCalled {
 		t.Errorf("%d files collected, %d emitted, hook called %v", len(res.Files), len(emitted), hookCalled)
 	}
-	if n := len(started); n > 9 {
-		t.Errorf("%d files started after a cancel at the 6th with 2 workers", n)
+	// After the cancel, only files already handed to a worker may start:
+	// the other worker's, and one the dispatcher had in hand. (How many
+	// started before the cancel depends on scheduling: a worker can stall
+	// in a read while the other goes on.)
+	if n := len(started); atCancel < 0 || n > atCancel+2 {
+		t.Errorf("%d files started, %d of them before the cancel, with 2 workers", n, atCancel)
 	}
 }
 
