@@ -13,6 +13,8 @@ import (
 func All() []*transform.Fix {
 	return []*transform.Fix{
 		NonRootUser,
+		NoPipeToShell,
+		AddChecksum,
 	}
 }
 
