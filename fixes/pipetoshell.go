@@ -142,6 +142,8 @@ type pipeCheck struct {
 	onbuild bool
 	seen    map[*syntax.BinaryCmd]bool
 	sc      *scope
+	parents map[*syntax.Stmt]*syntax.Stmt // the && chain each operand is in
+	isX     map[*syntax.Stmt]bool         // left operands of &&
 }
 
 // found is one download run as a script.
@@ -152,6 +154,7 @@ type found struct {
 	fstmt   *syntax.Stmt     // and statement
 	interp  string           // what runs it, for the message
 	why     string           // why it cannot be rewritten, or ""
+	inShell bool             // runs in the current shell (., source, eval): never in a subshell
 	runText func(file string) string
 }
 
@@ -320,6 +323,7 @@ func (p *pipeCheck) substituted(st, inner *syntax.Stmt, interp string, replaced 
 	a, b := int(st.Pos().Offset()), int(stmtEnd(st).Offset())
 	ra, rb := int(replaced.Pos().Offset()), int(replaced.End().Offset())
 	p.report(found{stmt: st, fetch: f, call: fc, fstmt: inner, interp: interp, why: why,
+		inShell: shell.IsSource(interp) || interp == "eval",
 		runText: func(file string) string { return p.sh.Text[a:ra] + with(file) + p.sh.Text[rb:b] }})
 }
 
@@ -331,6 +335,37 @@ func stmtEnd(st *syntax.Stmt) syntax.Pos {
 		}
 	}
 	return end
+}
+
+// decides reports whether a failure of stmt already decides the RUN's
+// outcome as an && chain in its place would: stmt is followed by && in its
+// chain (a failure skips the rest, set -e or not), or it ends the script
+// (its status is the RUN's).
+func (p *pipeCheck) decides(stmt *syntax.Stmt) bool {
+	if p.parents == nil {
+		p.parents = map[*syntax.Stmt]*syntax.Stmt{}
+		p.isX = map[*syntax.Stmt]bool{}
+		syntax.Walk(p.sh.File, func(n syntax.Node) bool {
+			if st, ok := n.(*syntax.Stmt); ok {
+				if b, ok := st.Cmd.(*syntax.BinaryCmd); ok && b.Op == syntax.AndStmt {
+					p.parents[b.X], p.parents[b.Y] = st, st
+					p.isX[b.X] = true
+				}
+			}
+			return true
+		})
+	}
+	for {
+		parent, ok := p.parents[stmt]
+		if !ok {
+			stmts := p.sh.File.Stmts
+			return len(stmts) > 0 && stmts[len(stmts)-1] == stmt
+		}
+		if p.isX[stmt] {
+			return true
+		}
+		stmt = parent
+	}
 }
 
 // report turns what was found into a finding, with an edit when it can.
@@ -376,7 +411,15 @@ func (p *pipeCheck) report(fd found) {
 		verify = fmt.Sprintf(`echo '%s  %s' | sha256sum -c -`, sum, file)
 	}
 	dl := p.render(fd.fstmt, fd.call, fd.fetch.SaveTo(file))
-	edit, ok := p.sh.ReplaceCommand(fd.stmt, dl, verify, fd.runText(file), "rm -f "+file)
+	cmds := []string{dl, verify, fd.runText(file), "rm -f " + file}
+	if !fd.inShell && !p.decides(fd.stmt) {
+		// Run the chain in a subshell, so that a failed check (or a failed
+		// script) fails the RUN wherever the original command would: as
+		// one command, it is not exempt from set -e as the inner commands
+		// of an && list are.
+		cmds[0], cmds[3] = "("+cmds[0], cmds[3]+")"
+	}
+	edit, ok := p.sh.ReplaceCommand(fd.stmt, cmds...)
 	if !ok {
 		fail("it sits where a command cannot be replaced by an && chain (after ||, in a pipeline, or written in a form harden cannot map back)")
 		return

@@ -107,6 +107,9 @@ func TestPipeToShellRewriteRunsAndRefusesAChangedScript(t *testing.T) {
 		"curl -sSL " + srv.URL + "/install.sh | sh -s -- arg",
 		"wget -qO- " + srv.URL + "/install.sh | sh -s arg",
 		`sh -c "$(curl -fsSL ` + srv.URL + `/install.sh)" sh arg`,
+		// Under set -e, in a ; list: the chain runs in a subshell, whose
+		// failure set -e does not exempt.
+		"set -e; curl -sSL " + srv.URL + "/install.sh | sh -s -- arg; echo after",
 	} {
 		s.set("/install.sh", "echo \"good $1\"\n")
 		res, _ := runFixes(t, srv.Client(), "FROM debian\nRUN "+line+"\n", NoPipeToShell)
@@ -181,6 +184,29 @@ func TestTempFile(t *testing.T) {
 	} {
 		if got := tempFile(url, h); got != want {
 			t.Errorf("%s: %s, want %s", url, got, want)
+		}
+	}
+}
+
+// Edits that depend on something harden cannot see are unsafe, and say
+// what to check.
+func TestPipeToShellUnsafeWhenUnsure(t *testing.T) {
+	s := &scripts{files: map[string]string{"/20/i.sh": "x", "/i.sh": "y"}}
+	srv := httptest.NewTLSServer(s)
+	defer srv.Close()
+	for src, want := range map[string]string{
+		"FROM debian\nARG V=20\nRUN curl -fsSL " + srv.URL + "/$V/i.sh | sh\n": "--build-arg",
+		"FROM example.com/team/base\nRUN curl -fsSL " + srv.URL + "/i.sh | sh\n":  "sha256sum",
+		"FROM debian\nENV V=20\nRUN curl -fsSL " + srv.URL + "/$V/i.sh | sh\n": "",
+	} {
+		res, _ := runFixes(t, srv.Client(), src, NoPipeToShell)
+		all := append(append([]transform.Finding{}, res.Applied...), res.Remaining...)
+		if len(all) != 1 {
+			t.Fatalf("%q: want one finding, got %v", src, all)
+		}
+		f := all[0]
+		if unsafe := f.Applicability == transform.Unsafe; unsafe != (want != "") || !strings.Contains(f.Message, want) || len(f.Edits) == 0 {
+			t.Errorf("%q: applicability %v, message %q; want unsafe=%v naming %q", src, f.Applicability, f.Message, want != "", want)
 		}
 	}
 }
