@@ -195,9 +195,9 @@ func TestPipeToShellUnsafeWhenUnsure(t *testing.T) {
 	srv := httptest.NewTLSServer(s)
 	defer srv.Close()
 	for src, want := range map[string]string{
-		"FROM debian\nARG V=20\nRUN curl -fsSL " + srv.URL + "/$V/i.sh | sh\n": "--build-arg",
-		"FROM example.com/team/base\nRUN curl -fsSL " + srv.URL + "/i.sh | sh\n":  "sha256sum",
-		"FROM debian\nENV V=20\nRUN curl -fsSL " + srv.URL + "/$V/i.sh | sh\n": "",
+		"FROM debian\nARG V=20\nRUN curl -fsSL " + srv.URL + "/$V/i.sh | sh\n":   "--build-arg",
+		"FROM example.com/team/base\nRUN curl -fsSL " + srv.URL + "/i.sh | sh\n": "sha256sum",
+		"FROM debian\nENV V=20\nRUN curl -fsSL " + srv.URL + "/$V/i.sh | sh\n":   "",
 	} {
 		res, _ := runFixes(t, srv.Client(), src, NoPipeToShell)
 		all := append(append([]transform.Finding{}, res.Applied...), res.Remaining...)

@@ -380,7 +380,7 @@ func ParseScriptRun(argv []Word) (r ScriptRun, isRun bool, why string) {
 			return ScriptRun{}, false, ""
 		}
 	}
-	return ScriptRun{}, true, name + ": harden does not know how it passes arguments to a script file"
+	return ScriptRun{Interp: i, Name: name}, true, name + ": harden does not know how it passes arguments to a script file"
 }
 
 // SkipWrappers returns the index in argv of the command that sudo, doas
