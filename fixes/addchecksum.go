@@ -41,7 +41,10 @@ Needs
   0.12+, or buildah/podman 1.33+/4.8+ (older buildah refuses any ADD flag
   but --chown and --chmod). A "# syntax=docker/dockerfile:1" line (or 1.6
   and later) brings it to any BuildKit. When the file's syntax line pins an
-  older or unknown frontend, harden reports instead of editing.
+  older or unknown frontend, harden reports instead of editing; without a
+  syntax line the edit is unsafe (applied with --unsafe), since harden cannot
+  tell which builder the file is for: buildah 1.28 (Debian 12's) was seen to
+  refuse it.
 
 Why
   ADD from a URL takes whatever the server sends at build time: a replaced
@@ -133,11 +136,18 @@ func checkAdd(pass *transform.Pass, n *parser.Node, c *instructions.AddCommand, 
 		Title:   fmt.Sprintf("Add --checksum=sha256:%s…", sum[:12]),
 		Edits:   []transform.Edit{edit},
 	}
+	var unsure []string
 	if !u.Overridable {
 		f.Message += u.note()
 	} else {
+		unsure = append(unsure, fmt.Sprintf("the URL uses build arguments (%s): a build with other --build-arg values fails the check", strings.Join(u.Vars, ", ")))
+	}
+	if !declaresSyntax(d.Src) {
+		unsure = append(unsure, "check that every builder of this file supports ADD --checksum (Dockerfile syntax 1.6: Docker Engine 25+, BuildKit 0.12+, buildah/podman 1.33+; the legacy builder, kaniko and older buildah refuse it), or add \"# syntax=docker/dockerfile:1\" as the first line")
+	}
+	if len(unsure) > 0 {
 		f.Applicability = transform.Unsafe
-		f.Message += fmt.Sprintf("; the URL uses build arguments (%s): a build with other --build-arg values fails the check", strings.Join(u.Vars, ", "))
+		f.Message += "; " + strings.Join(unsure, "; ")
 	}
 	pass.Report(f)
 }
@@ -154,6 +164,14 @@ func isGitSource(src string) bool {
 		return isGit
 	}
 	return !ref.IndistinguishableFromLocal
+}
+
+// declaresSyntax reports a `# syntax=` directive naming docker/dockerfile
+// recent enough for ADD --checksum: the author builds with BuildKit and
+// that frontend.
+func declaresSyntax(src []byte) bool {
+	ref, _, _, ok := parser.DetectSyntax(src)
+	return ok && ref != "" && oldSyntax(src) == ""
 }
 
 // oldSyntax describes the file's `# syntax=` directive when it names a

@@ -140,10 +140,16 @@ func TestAddChecksum(t *testing.T) {
 	s := &scripts{files: map[string]string{"/tool.tgz": "tarball"}}
 	srv := httptest.NewTLSServer(s)
 	defer srv.Close()
-	res, _ := runFixes(t, srv.Client(), "FROM alpine\nADD "+srv.URL+"/tool.tgz /opt/\n", AddChecksum)
-	want := "FROM alpine\nADD --checksum=sha256:" + sum("tarball") + " " + srv.URL + "/tool.tgz /opt/\n"
+	const syntax = "# syntax=docker/dockerfile:1\n"
+	res, _ := runFixes(t, srv.Client(), syntax+"FROM alpine\nADD "+srv.URL+"/tool.tgz /opt/\n", AddChecksum)
+	want := syntax + "FROM alpine\nADD --checksum=sha256:" + sum("tarball") + " " + srv.URL + "/tool.tgz /opt/\n"
 	if string(res.Fixed) != want {
 		t.Errorf("got\n%s\nwant\n%s", res.Fixed, want)
+	}
+	// Without a syntax line, the builder may not know the flag: unsafe.
+	res, _ = runFixes(t, srv.Client(), "FROM alpine\nADD "+srv.URL+"/tool.tgz /opt/\n", AddChecksum)
+	if res.Changed() || len(res.Remaining) != 1 || res.Remaining[0].Applicability != transform.Unsafe || !strings.Contains(res.Remaining[0].Message, "buildah") {
+		t.Errorf("without a syntax line: want one unsafe finding naming the builders, got %v", res.Remaining)
 	}
 	off, err := transform.Run(context.Background(), "Dockerfile", []byte("FROM alpine\nADD "+srv.URL+"/tool.tgz /opt/\n"),
 		transform.Options{Fixes: []*transform.Fix{AddChecksum}, Offline: true, Resolver: hresolve.New(hresolve.Options{Offline: true})})
