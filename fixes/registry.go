@@ -14,6 +14,8 @@ func All() []*transform.Fix {
 	return []*transform.Fix{
 		NonRootUser,
 		PinDigest,
+		NoPipeToShell,
+		AddChecksum,
 	}
 }
 
