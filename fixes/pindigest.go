@@ -27,6 +27,14 @@ var PinDigest = &transform.Fix{
 	Applicability: transform.Safe,
 	Needs:         transform.NeedsNetwork,
 	Check:         checkPinDigest,
+	Example: `FROM golang:1.22 AS build
+COPY . /src
+RUN cd /src && CGO_ENABLED=0 go build -o /out/app .
+
+FROM gcr.io/distroless/static-debian12:nonroot
+COPY --from=build /out/app /app
+ENTRYPOINT ["/app"]
+`,
 	Doc: `What it does
   Adds the digest a tag points to after every image the Dockerfile names, and
   keeps the tag for readers (Renovate's form):

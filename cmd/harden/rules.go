@@ -84,7 +84,7 @@ func writeRuleDoc(w io.Writer, f *transform.Fix) error {
 	}
 	fmt.Fprintf(w, "\nExample\n")
 	if f.Needs&transform.NeedsNetwork != 0 {
-		fmt.Fprintf(w, "  (offline: the example's URL checksums are made up; harden fetches the real ones)\n")
+		fmt.Fprintf(w, "  (offline: the example's digests and checksums are made up; harden looks up the real ones)\n")
 	}
 	for _, line := range strings.SplitAfter(res.Diff(), "\n") {
 		if line != "" {
@@ -94,20 +94,22 @@ func writeRuleDoc(w io.Writer, f *transform.Fix) error {
 	return nil
 }
 
-// exampleResolver answers the URL lookups of a rule's example without the
-// network, with a made-up checksum (the sha256 of the URL itself), so
-// that the example shows the shape of the edit.
+// exampleResolver answers the lookups of a rule's example without the
+// network, with made-up answers (the sha256 of the reference or URL
+// itself; no tags), so that the example shows the shape of the edit.
 type exampleResolver struct{}
 
-func (exampleResolver) Image(context.Context, string) (transform.Image, error) {
-	return transform.Image{}, transform.ErrNoResolver
+func madeUp(s string) string {
+	h := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(h[:])
 }
 
-func (exampleResolver) Tags(context.Context, string) ([]string, error) {
-	return nil, transform.ErrNoResolver
+func (exampleResolver) Image(_ context.Context, ref string) (transform.Image, error) {
+	return transform.Image{Digest: "sha256:" + madeUp(ref)}, nil
 }
+
+func (exampleResolver) Tags(context.Context, string) ([]string, error) { return nil, nil }
 
 func (exampleResolver) URL(_ context.Context, url string) (transform.Download, error) {
-	h := sha256.Sum256([]byte(url))
-	return transform.Download{SHA256: hex.EncodeToString(h[:]), Size: -1}, nil
+	return transform.Download{SHA256: madeUp(url), Size: -1}, nil
 }
