@@ -232,8 +232,8 @@ func (si *stageInfo) resolve(i int, p string) string {
 
 // command is how the container starts: ENTRYPOINT and CMD combined.
 type command struct {
-	exec bool           // exec form: argv holds the words
-	argv []string       // exec form: ENTRYPOINT + CMD words; shell form: the words of the first command
+	exec bool            // exec form: argv holds the words
+	argv []string        // exec form: ENTRYPOINT + CMD words; shell form: the words of the first command
 	cmds []shell.Command // shell form: every command of the script
 	text string          // as written, for messages
 	node *parser.Node

@@ -320,7 +320,6 @@ func (si *stageInfo) userNeeds(v, img string) *blocked {
 	return nil
 }
 
-
 // configExts are file name endings of files an app reads at run time.
 var configExts = []string{".yaml", ".yml", ".json", ".toml", ".conf", ".cfg", ".ini", ".properties", ".env", ".xml", ".pem", ".crt", ".key", ".html", ".db", ".sqlite"}
 
