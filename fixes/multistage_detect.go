@@ -556,6 +556,9 @@ func (si *stageInfo) detectPython() (*artifact, *blocked) {
 		return nil, nil
 	}
 	a := &artifact{what: "Python packages with a compiler", kind: runtimes.Python}
+	if _, _, err := si.table.Lookup(a.kind, si.builder()); err != nil {
+		return a, block("runtime-unknown", "%v", err)
+	}
 	firstPip, venv := -1, ""
 	var b *blocked
 	for _, r := range si.f.Runs {

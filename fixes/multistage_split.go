@@ -62,12 +62,8 @@ var absentTools = []string{"curl", "wget", "git", "gcc", "make", "ssh", "nc", "n
 
 // split checks what the runtime stage would need and writes the edits.
 func (si *stageInfo) split(a *artifact) ([]transform.Edit, string, *blocked) {
-	d, s, f := si.d, si.s, si.f
-	builder := f.BaseWritten
-	if strings.Contains(images.ParseRef(builder).Name(), "$") {
-		builder = f.Base
-	}
-	rule, img, err := si.table.Lookup(a.kind, builder)
+	d, s := si.d, si.s
+	rule, img, err := si.table.Lookup(a.kind, si.builder())
 	if err != nil || img == "" {
 		msg := "no runtime image is known"
 		if err != nil {
@@ -127,6 +123,15 @@ func (si *stageInfo) split(a *artifact) ([]transform.Edit, string, *blocked) {
 		}
 	}
 	return si.edits(a, img)
+}
+
+// builder is the builder image as written, or with ARG defaults
+// substituted when its name (not only its tag) is a variable.
+func (si *stageInfo) builder() string {
+	if strings.Contains(images.ParseRef(si.f.BaseWritten).Name(), "$") {
+		return si.f.Base
+	}
+	return si.f.BaseWritten
 }
 
 // touchesArtifactOnly reports a RUN after the build that only inspects or
