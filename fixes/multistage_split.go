@@ -64,6 +64,9 @@ var absentTools = []string{"curl", "wget", "git", "gcc", "make", "ssh", "nc", "n
 func (si *stageInfo) split(a *artifact) ([]transform.Edit, string, *blocked) {
 	d, s := si.d, si.s
 	rule, img, err := si.table.Lookup(a.kind, si.builder())
+	if b, r := images.ParseRef(si.builder()), images.ParseRef(img); err == nil && b.Digest != "" && r.Digest == "" && b.Name() == r.Name() && b.Tag == r.Tag {
+		img = si.builder() // the same image: keep its pin
+	}
 	if err != nil || img == "" {
 		msg := "no runtime image is known"
 		if err != nil {

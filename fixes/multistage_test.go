@@ -93,31 +93,3 @@ func TestMultiStageOwnTable(t *testing.T) {
 		t.Errorf("the table's runtime is not used:\n%s", res.Fixed)
 	}
 }
-
-func TestRuntimeLookup(t *testing.T) {
-	table := runtimes.Default()
-	for _, c := range []struct{ kind, builder, want string }{
-		{runtimes.GoStatic, "golang:1.22-alpine", "gcr.io/distroless/static-debian12:nonroot"},
-		{runtimes.GoCgo, "golang:1.22-bookworm", "gcr.io/distroless/base-debian12:nonroot"},
-		{runtimes.GoCgo, "golang:1.23-trixie", "gcr.io/distroless/base-debian13:nonroot"},
-		{runtimes.GoCgo, "golang:1.19", ""},
-		{runtimes.Rust, "rust:1-slim-bookworm", "gcr.io/distroless/cc-debian12:nonroot"},
-		{runtimes.Java, "maven:3.9.6-eclipse-temurin-21", "eclipse-temurin:21-jre"},
-		{runtimes.Java, "maven:3.8-openjdk-17", "eclipse-temurin:17-jre"},
-		{runtimes.Java, "gradle:7-jdk11-alpine", "eclipse-temurin:11-jre-alpine"},
-		{runtimes.Java, "eclipse-temurin:17.0.9_9-jdk-jammy", "eclipse-temurin:17-jre-jammy"},
-		{runtimes.Java, "maven:3.9", ""},
-		{runtimes.Python, "python:3.11", "python:3.11-slim"},
-		{runtimes.Python, "python:3.11-bookworm", "python:3.11-slim-bookworm"},
-		{runtimes.Python, "python:3.12-slim-bookworm", "python:3.12-slim-bookworm"},
-		{runtimes.Python, "python:${PY}", "python:${PY}-slim"},
-		{runtimes.Python, "python:3.11-alpine", ""},
-		{runtimes.Python, "python", "python:slim"},
-		{runtimes.Python, "debian:bookworm", ""},
-	} {
-		_, got, err := table.Lookup(c.kind, c.builder)
-		if got != c.want || (c.want == "") != (err != nil) {
-			t.Errorf("%s %s: got %q, %v; want %q", c.kind, c.builder, got, err, c.want)
-		}
-	}
-}
