@@ -12,6 +12,7 @@ import (
 // All lists every fix in the order the engine runs them.
 func All() []*transform.Fix {
 	return []*transform.Fix{
+		MultiStage,
 		NonRootUser,
 		PinDigest,
 		NoPipeToShell,

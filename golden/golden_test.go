@@ -14,7 +14,8 @@
 // `--select FIX --offline` before the case's flags (and `--lock lock.json`
 // when the case or FIX holds a lock.json), so adding a fix never changes
 // another fix's expected files. testdata/_combined/CASE/ holds cases where
-// fixes act together: they run every fix, with the case's flags only.
+// fixes act together: they run every fix, `--offline` (with the case's
+// lock.json if it has one) and the case's flags. No case reaches a network.
 //
 // Negative cases have output equal to input and an empty diff.
 // `go test ./golden -update` rewrites output, diff and stderr.
@@ -89,8 +90,8 @@ func runHarden(t *testing.T, dir string, stdin []byte, args ...string) (stdout, 
 const combined = "_combined"
 
 // caseFlags returns the flags a case runs with, and the lock file it reads
-// ("" for none): its fix folder's --select FIX --offline (none in
-// _combined), a --lock for the case's or the fix folder's lock.json, then
+// ("" for none): its fix folder's --select FIX (none in _combined),
+// --offline, a --lock for the case's or the fix folder's lock.json, then
 // the case's own flags file.
 func caseFlags(t *testing.T, caseDir string) (flags []string, lock string) {
 	t.Helper()
@@ -99,8 +100,10 @@ func caseFlags(t *testing.T, caseDir string) (flags []string, lock string) {
 		if len(fixes.Lookup(fix)) != 1 || fixes.Lookup(fix)[0].Name != fix {
 			t.Fatalf("%s: the folder is not named after a fix (nor %s)", fixDir, combined)
 		}
-		flags = append(flags, "--select", fix, "--offline")
+		flags = append(flags, "--select", fix)
 	}
+	// Golden cases never reach a network: a lock.json answers, or nothing.
+	flags = append(flags, "--offline")
 	for _, dir := range []string{caseDir, fixDir} {
 		if _, err := os.Stat(filepath.Join(dir, "lock.json")); err == nil {
 			lock = filepath.Join(dir, "lock.json")
@@ -278,7 +281,7 @@ func TestGolden(t *testing.T) {
 
 // TestCaseFlags: a fix folder's cases run that fix alone and offline, with
 // the case's lock.json, else the fix folder's, then the case's flags;
-// _combined cases run with their flags only.
+// _combined cases run every fix, offline too.
 func TestCaseFlags(t *testing.T) {
 	root := t.TempDir()
 	write := func(name, content string) {
@@ -298,7 +301,7 @@ func TestCaseFlags(t *testing.T) {
 		{"non-root-user/plain", "--select non-root-user --offline", ""},
 		{"non-root-user/flagged", "--select non-root-user --offline --unsafe", ""},
 		{"non-root-user/own-lock", "--select non-root-user --offline --lock lock.json", "non-root-user/own-lock/lock.json"},
-		{combined + "/both", "--ignore DL3002 --unsafe", ""},
+		{combined + "/both", "--offline --ignore DL3002 --unsafe", ""},
 	} {
 		flags, lock := caseFlags(t, filepath.Join(root, filepath.FromSlash(tc.dir)))
 		wantLock := ""

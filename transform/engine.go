@@ -98,15 +98,25 @@ func RunDocument(ctx context.Context, doc *Document, opts Options) (*Result, err
 		}
 		var accepted []Finding
 		var edits []Edit
+		alone := false
 		for i := range findings {
 			f := &findings[i]
 			if f.Reason != "" {
+				continue
+			}
+			if alone {
+				f.Reason = "another fix restructures the file in this round: retried on its result"
 				continue
 			}
 			if conflicts(edits, f.Edits) {
 				f.Reason = "overlaps another fix in this round"
 				continue
 			}
+			if f.Alone && len(accepted) > 0 {
+				f.Reason = "restructures the file: applied alone in a later round"
+				continue
+			}
+			alone = f.Alone
 			f.Applied = true
 			accepted = append(accepted, *f)
 			edits = append(edits, f.Edits...)

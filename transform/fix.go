@@ -97,6 +97,11 @@ type Finding struct {
 	// --offline (ErrNotInLock) is not such a failure: fixes report it in
 	// Message and leave Err nil.
 	Err error
+	// Alone marks a finding that restructures the file (splits a stage):
+	// the other fixes' edits of the same round were computed for the
+	// structure it changes, so it is applied in a round of its own, and the
+	// others are retried on its result.
+	Alone bool
 
 	Applied bool   // set by the engine
 	Reason  string // why it was not applied, set by the engine

@@ -518,3 +518,24 @@ func TestUnifiedDiffOddPathsApply(t *testing.T) {
 		})
 	}
 }
+
+// A finding marked Alone is applied in a round of its own: findings before
+// it in the round keep it waiting, and those after it wait for its result.
+func TestEngineAppliesAloneFindingsByThemselves(t *testing.T) {
+	split := &Fix{Name: "split", Applicability: Safe, Check: func(p *Pass) {
+		if len(p.Doc.Stages) == 1 {
+			from := p.Doc.Stages[0].From
+			p.Report(Finding{Line: from.StartLine, Message: "split", Title: "split", Alone: true,
+				Edits: []Edit{{Start: p.Doc.LineStart(from.StartLine), End: p.Doc.LineStart(from.StartLine), New: "FROM s AS b\n"}}})
+		}
+	}}
+	for _, order := range [][]*Fix{{split, appendUser}, {appendUser, split}} {
+		res, err := Run(context.Background(), "Dockerfile", []byte("FROM a\nRUN a\n"), Options{Fixes: order})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Rounds != 2 || len(res.Applied) != 2 {
+			t.Errorf("%s first: %d rounds, applied %v; want two rounds", order[0].Name, res.Rounds, res.Applied)
+		}
+	}
+}

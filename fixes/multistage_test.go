@@ -1,0 +1,95 @@
+package fixes
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/harden-dev/harden/internal/runtimes"
+	"github.com/harden-dev/harden/transform"
+)
+
+// The golden cases (golden/testdata/multi-stage) show the edits; for the
+// cases that only report, this checks the reason each report gives, so a
+// change of reason fails here rather than passing as "no change".
+func TestMultiStageBlockedReasons(t *testing.T) {
+	want := map[string]string{
+		"blocked-go-build-without-output": "artifact-unknown",
+		"blocked-go-cgo-unknown-release":  "runtime-unknown",
+		"blocked-go-entrypoint-script":    "command-not-artifact",
+		"blocked-go-healthcheck-curl":     "healthcheck-tool",
+		"blocked-go-named-user":           "named-user",
+		"blocked-go-reads-context-file":   "context-files",
+		"blocked-go-run-after-build":      "run-after-build",
+		"blocked-go-run":                  "runs-toolchain",
+		"blocked-go-shell-command":        "shell-command",
+		"blocked-java-spring-boot-run":    "runs-toolchain",
+		"blocked-python-collectstatic":    "build-writes-outside",
+		"blocked-python-pip-user":         "installer-unsupported",
+		"blocked-python-runtime-library":  "runtime-packages",
+		"blocked-rust-unknown-release":    "runtime-unknown",
+		"python-no-compilers-unchanged":   "",
+		"already-multi-stage":             "",
+	}
+	dir := filepath.Join("..", "golden", "testdata", "multi-stage")
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := 0
+	for _, e := range entries {
+		src, err := os.ReadFile(filepath.Join(dir, e.Name(), "input"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		doc, err := transform.Parse("Dockerfile", src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fs := transform.Collect(context.Background(), doc, transform.Options{Fixes: []*transform.Fix{MultiStage}, Unsafe: true})
+		reason, isBlocked := want[e.Name()]
+		switch {
+		case !isBlocked:
+			if len(fs) != 1 || len(fs[0].Edits) == 0 || !fs[0].Alone {
+				t.Errorf("%s: want one split, got %v", e.Name(), fs)
+			}
+		case reason == "":
+			if len(fs) != 0 {
+				t.Errorf("%s: want no finding, got %v", e.Name(), fs)
+			}
+		default:
+			seen++
+			if len(fs) != 1 || len(fs[0].Edits) != 0 || !strings.HasSuffix(fs[0].Message, "["+reason+"]") {
+				t.Errorf("%s: want one report [%s], got %v", e.Name(), reason, fs)
+			}
+		}
+	}
+	if seen != len(want)-2 {
+		t.Errorf("found %d of the %d blocked cases", seen, len(want)-2)
+	}
+	for _, r := range want {
+		if r != "" && !inList(Reasons, r) {
+			t.Errorf("reason %q is not in Reasons", r)
+		}
+	}
+}
+
+// The table is data: a fix built over another table uses it.
+func TestMultiStageOwnTable(t *testing.T) {
+	table := runtimes.Default()
+	for i := range table {
+		if table[i].Kind == runtimes.GoStatic {
+			table[i].Runtime = "registry.example/static:1"
+		}
+	}
+	src := []byte("FROM golang:1.22\nENV CGO_ENABLED=0\nWORKDIR /src\nCOPY . .\nRUN go build -o /app .\nCMD [\"/app\"]\n")
+	res, err := transform.Run(context.Background(), "Dockerfile", src, transform.Options{Fixes: []*transform.Fix{NewMultiStage(table)}, Unsafe: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(res.Fixed), "\nFROM registry.example/static:1\n") {
+		t.Errorf("the table's runtime is not used:\n%s", res.Fixed)
+	}
+}

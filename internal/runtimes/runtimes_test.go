@@ -1,0 +1,31 @@
+package runtimes
+
+import "testing"
+
+func TestRuntimeLookup(t *testing.T) {
+	table := Default()
+	for _, c := range []struct{ kind, builder, want string }{
+		{GoStatic, "golang:1.22-alpine", "gcr.io/distroless/static-debian12:nonroot"},
+		{GoCgo, "golang:1.22-bookworm", "gcr.io/distroless/base-debian12:nonroot"},
+		{GoCgo, "golang:1.23-trixie", "gcr.io/distroless/base-debian13:nonroot"},
+		{GoCgo, "golang:1.19", ""},
+		{Rust, "rust:1-slim-bookworm", "gcr.io/distroless/cc-debian12:nonroot"},
+		{Java, "maven:3.9.6-eclipse-temurin-21", "eclipse-temurin:21-jre"},
+		{Java, "maven:3.8-openjdk-17", "eclipse-temurin:17-jre"},
+		{Java, "gradle:7-jdk11-alpine", "eclipse-temurin:11-jre-alpine"},
+		{Java, "eclipse-temurin:17.0.9_9-jdk-jammy", "eclipse-temurin:17-jre-jammy"},
+		{Java, "maven:3.9", ""},
+		{Python, "python:3.11", "python:3.11-slim"},
+		{Python, "python:3.11-bookworm", "python:3.11-slim-bookworm"},
+		{Python, "python:3.12-slim-bookworm", "python:3.12-slim-bookworm"},
+		{Python, "python:${PY}", "python:${PY}-slim"},
+		{Python, "python:3.11-alpine", ""},
+		{Python, "python", "python:slim"},
+		{Python, "debian:bookworm", ""},
+	} {
+		_, got, err := table.Lookup(c.kind, c.builder)
+		if got != c.want || (c.want == "") != (err != nil) {
+			t.Errorf("%s %s: got %q, %v; want %q", c.kind, c.builder, got, err, c.want)
+		}
+	}
+}
