@@ -47,7 +47,8 @@ type Document struct {
 	shp        *syntax.Parser                // reused for every shell source
 	lex        *shell.Lex                    // reused by Expand
 	metaEnv    Env
-	facts      []*Facts // per stage index, computed on first use (facts.go)
+	envCur     *envCursor // the last scope envAt walked to (expand.go)
+	facts      []*Facts   // per stage index, computed on first use (facts.go)
 }
 
 // Stage is one build stage: its FROM, the instructions that follow it and
