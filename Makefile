@@ -35,8 +35,11 @@ fuzz:
 
 # harden over the corpus against bare buildkit parsing (files/s, allocations),
 # and the harden binary over the corpus directory.
+# Memory against input size (64 KiB to 1 MiB, ordinary and ARG/ENV-heavy
+# files): B/op, peak-B and B/in-B should stay proportional to the input.
 bench:
 	$(GO) test ./golden -run '^$$' -bench 'Corpus' -benchmem -count 3
+	$(GO) test ./golden -run '^$$' -bench 'Size' -benchmem -benchtime 3x
 
 install:
 	$(GO) install -trimpath -ldflags '$(LDFLAGS)' ./cmd/harden

@@ -167,9 +167,15 @@ func DisplayPath(p string) string {
 	if p == "-" {
 		return p
 	}
-	if filepath.IsAbs(p) {
+	if filepath.IsAbs(p) || outside(filepath.Clean(p)) {
+		// An absolute path, or one that goes up (../here/Dockerfile), may
+		// still lie inside the working directory.
 		if wd, err := os.Getwd(); err == nil {
-			if rel, err := filepath.Rel(wd, p); err == nil && !outside(rel) {
+			abs := p
+			if !filepath.IsAbs(abs) {
+				abs = filepath.Join(wd, p)
+			}
+			if rel, err := filepath.Rel(wd, abs); err == nil && !outside(rel) {
 				p = rel
 			}
 		}
@@ -205,7 +211,7 @@ func DiffName(p string) (name, note string) {
 		}
 	}
 	name = strings.TrimLeft(filepath.ToSlash(abs), "/")
-	return name, fmt.Sprintf("%s is outside the current directory and any git repository: its diff names it %s, from /, which git apply cannot apply from here (patch -p1 -d / can)", p, name)
+	return name, fmt.Sprintf("%s is outside the current directory and any git repository: its diff names it %s (from /): git apply cannot apply it from here; patch -p1 -d / can", p, name)
 }
 
 // gitTop returns the top of the git work tree holding dir (the nearest
@@ -223,3 +229,7 @@ func gitTop(dir string) string {
 		dir = parent
 	}
 }
+
+// DiffNameTop is the top of the git work tree holding dir, or "": where a
+// diff of a file outside the working directory is applied from.
+func DiffNameTop(dir string) string { return gitTop(dir) }
