@@ -36,9 +36,12 @@ fuzz:
 # harden over the corpus against bare buildkit parsing (files/s, allocations),
 # and the harden binary over the corpus directory; pin-digest over 1,000
 # Dockerfiles naming 50 images on a registry with 50 ms of latency (requests,
-# wall time against its floor).
+# wall time against its floor); memory against input size (64 KiB to 1 MiB,
+# ordinary and ARG/ENV-heavy files): B/op, peak-B and B/in-B should stay
+# proportional to the input.
 bench:
 	$(GO) test ./golden -run '^$$' -bench 'Corpus' -benchmem -count 3
+	$(GO) test ./golden -run '^$$' -bench 'Size' -benchmem -benchtime 3x
 	$(GO) test ./cmd/harden -run '^$$' -bench 'PinDigestCLI' -benchtime 5x -count 3
 
 install:

@@ -47,7 +47,8 @@ type Document struct {
 	shp        *syntax.Parser                // reused for every shell source
 	lex        *shell.Lex                    // reused by Expand
 	metaEnv    Env
-	facts      []*Facts // per stage index, computed on first use (facts.go)
+	envCur     *envCursor // the last scope envAt walked to (expand.go)
+	facts      []*Facts   // per stage index, computed on first use (facts.go)
 }
 
 // Stage is one build stage: its FROM, the instructions that follow it and
@@ -72,9 +73,9 @@ type ParseError struct {
 func (e *ParseError) Error() string {
 	msg := Printable(e.Err.Error())
 	if e.Line > 0 {
-		return fmt.Sprintf("%s:%d: %s", e.Path, e.Line, msg)
+		return fmt.Sprintf("%s:%d: %s", PrintablePath(e.Path), e.Line, msg)
 	}
-	return fmt.Sprintf("%s: %s", e.Path, msg)
+	return fmt.Sprintf("%s: %s", PrintablePath(e.Path), msg)
 }
 
 func (e *ParseError) Unwrap() error { return e.Err }
@@ -142,10 +143,19 @@ const maxEcho = 200
 // and invalid UTF-8 are escaped the way Go quotes strings (\x00, \t, \u200b
 // stays as is), and the text is cut after maxEcho runes. Messages repeat
 // parts of the input, which may be binary.
-func Printable(msg string) string {
+func Printable(msg string) string { return printable(msg, maxEcho) }
+
+// PrintablePath is a file name made safe to print in a message like
+// Printable, but never cut: a name may hold any byte but "/" and NUL.
+func PrintablePath(path string) string { return printable(path, -1) }
+
+func printable(msg string, max int) string {
+	if isPlain(msg) {
+		return msg
+	}
 	var b strings.Builder
 	for n := 0; len(msg) > 0; n++ {
-		if n == maxEcho {
+		if n == max {
 			b.WriteString("…")
 			break
 		}
@@ -162,6 +172,20 @@ func Printable(msg string) string {
 		msg = msg[size:]
 	}
 	return b.String()
+}
+
+// isPlain reports whether s is printable UTF-8 text no longer than maxEcho
+// bytes, which printable returns as it is.
+func isPlain(s string) bool {
+	if len(s) > maxEcho {
+		return false
+	}
+	for _, r := range s {
+		if r == utf8.RuneError || r != ' ' && !unicode.IsPrint(r) {
+			return false
+		}
+	}
+	return true
 }
 
 // stripLinePrefix removes buildkit's "dockerfile parse error on line N: " prefix.

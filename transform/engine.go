@@ -65,7 +65,7 @@ type FixError struct {
 }
 
 func (e *FixError) Error() string {
-	return fmt.Sprintf("%s: %s (fix %s); file left unchanged", e.Path, Printable(e.Err.Error()), strings.Join(e.Fixes, ", "))
+	return fmt.Sprintf("%s: %s (fix %s); file left unchanged", PrintablePath(e.Path), Printable(e.Err.Error()), strings.Join(e.Fixes, ", "))
 }
 
 func (e *FixError) Unwrap() error { return e.Err }

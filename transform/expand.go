@@ -98,18 +98,41 @@ func (d *Document) Chain(s *Stage) []*Stage {
 
 // StageEnv is the ARG and ENV values visible in s before instruction index
 // upto (len(s.Nodes) for the whole stage), including those inherited from
-// the stages it is built from.
+// the stages it is built from. The map is the caller's.
 func (d *Document) StageEnv(s *Stage, upto int) Env {
-	var env Env
-	if p := d.Parent(s); p != nil {
-		env = d.StageEnv(p, len(p.Nodes))
-	} else {
-		env = Env{}
+	return clone(d.envAt(s, upto))
+}
+
+// envCursor is the last scope envAt walked to: the variables of stage s
+// before instruction upto.
+type envCursor struct {
+	s    *Stage
+	upto int
+	env  Env
+}
+
+// envAt is StageEnv without the copy: the map is shared, do not modify it.
+// It walks a stage once for questions asked in instruction order (as
+// StageRun.Value is asked them), instead of starting over from the top of
+// the chain for each, which made a long stage quadratic. The scope at the
+// end of a stage is that of its facts.
+func (d *Document) envAt(s *Stage, upto int) Env {
+	if upto >= len(s.Parsed.Commands) {
+		return d.Facts(s).Vars
 	}
-	for _, c := range s.Parsed.Commands[:upto] {
-		d.ApplyEnv(env, c)
+	c := d.envCur
+	if c == nil || c.s != s || c.upto > upto {
+		c = &envCursor{s: s, env: Env{}}
+		if p := d.Parent(s); p != nil {
+			c.env = clone(d.Facts(p).Vars)
+		}
+		d.envCur = c
 	}
-	return env
+	for _, cmd := range s.Parsed.Commands[c.upto:upto] {
+		d.ApplyEnv(c.env, cmd)
+	}
+	c.upto = upto
+	return c.env
 }
 
 // ApplyEnv updates env with what an ARG or ENV instruction defines; other

@@ -238,7 +238,7 @@ func (r *StageRun) Value(w shell.Word) string {
 	if w.Literal {
 		return w.Value
 	}
-	v, ok := r.d.Expand(w.Value, r.d.StageEnv(r.Stage, r.Index))
+	v, ok := r.d.Expand(w.Value, r.d.envAt(r.Stage, r.Index))
 	if !ok {
 		return ""
 	}

@@ -12,7 +12,10 @@ const checkDescription = `Report every finding, including those harden cannot fi
   PATH:LINE: NAME: problem [fix: KIND: what the fix does]
 
 KIND is "default" (fixed by 'harden fix'), "unsafe" (fixed by 'harden fix
---unsafe') or "none" (no automatic fix, and nothing after it). Exits 1 when
+--unsafe') or "none" (no automatic fix). When harden fix would not apply a
+fix for another reason, the reason follows: "[fix: none: generated file (its
+header says DO NOT EDIT): change its generator]", or "; not applied: REASON"
+after what the fix does. Exits 1 when
 there are findings. --format github prints the same as GitHub Actions
 annotations (::warning file=PATH,line=LINE,title=NAME::…).`
 

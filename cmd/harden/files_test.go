@@ -19,20 +19,39 @@ func TestDiscoveryPatterns(t *testing.T) {
 		"Dockerfile",
 		"Dockerfile.prod",
 		"Dockerfile.d",
+		"Dockerfile-alpine",
+		"Dockerfile_prod",
 		"api.Dockerfile",
 		"web.dockerfile",
+		"app.Containerfile",
+		"DOCKERFILE.Dev",
 		"Containerfile",
 		"Containerfile.dev",
+		"Containerfile-x",
+		"Containerfile_y",
+		"lower/dockerfile",
+		"lower/containerfile",
 		"sub/Dockerfile",
 		"sub/deeper/still/Containerfile",
 		".docker/Dockerfile",            // hidden directories other than .git are searched
 		"Dockerfile.dir/app.Dockerfile", // a directory named like a Dockerfile is searched
 	}
 	notFound := []string{
-		"Dockerfile-old",
-		"dockerfile",
-		"containerfile",
-		"Dockerfile_prod",
+		"Dockerfile.", // a separator needs a suffix
+		"Dockerfile-",
+		".Dockerfile",  // and the suffix form a name
+		"Dockerfiles",  // no separator
+		"MyDockerfile", // no separator before
+		"Dockerfile.orig",
+		"Dockerfile.rej",
+		"Dockerfile~",
+		"app.Dockerfile~",
+		".Dockerfile.swp",
+		"Dockerfile.swp",
+		".#Dockerfile",
+		"#Dockerfile#",
+		"Dockerfile.dockerignore",
+		"app.Dockerfile.dockerignore",
 		"Dockerfile.orig~/x", // inside a directory: the directory name does not count
 		"README.md",
 		"build.sh",

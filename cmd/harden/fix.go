@@ -41,6 +41,9 @@ func runFix(e *env, name string, args []string) error {
 	if err != nil {
 		return err
 	}
+	if *write && len(paths) == 1 && paths[0] == "-" && sel.svc.lock == "" && e.outputs == nil {
+		return fmt.Errorf(`-w has nothing to write with "-": the fixed Dockerfile goes to standard output (drop -w; with --lock, -w writes the lock file)`)
+	}
 	out := &fixOutput{e: e, format: *format, write: *write, list: *list,
 		stdin: len(paths) == 1 && paths[0] == "-",
 		doc:   &report.Document{Tool: "harden", Version: versionString(), Files: []report.File{}}}
@@ -74,6 +77,16 @@ type fixOutput struct {
 	md                 []report.FixedFile // --format markdown
 }
 
+// diffName is the name the diff of the file at path gives it (see
+// runner.DiffName); when that is not path, it says so on stderr.
+func (o *fixOutput) diffName(path string) string {
+	name, note := runner.DiffName(path)
+	if note != "" {
+		fmt.Fprintf(o.e.stderr, "harden: note: %s\n", printable(note))
+	}
+	return name
+}
+
 // file handles one file's result, in path order.
 func (o *fixOutput) file(f *runner.File) error {
 	e := o.e
@@ -97,7 +110,7 @@ func (o *fixOutput) file(f *runner.File) error {
 				reportError(e.stderr, f.Path, werr)
 				err = werr
 			} else {
-				fmt.Fprintf(e.stderr, "fixed %s: %s\n", f.Path, plural(len(res.Applied), "fix", "fixes"))
+				fmt.Fprintf(e.stderr, "fixed %s: %s\n", printable(f.Path), plural(len(res.Applied), "fix", "fixes"))
 			}
 		}
 		switch {
@@ -105,7 +118,7 @@ func (o *fixOutput) file(f *runner.File) error {
 		case o.list:
 			fmt.Fprintln(e.stdout, f.Path)
 		case !o.write:
-			report.WriteDiff(e.stdout, f.Path, res.Original, res.Fixed)
+			report.WriteDiff(e.stdout, o.diffName(f.Path), res.Original, res.Fixed)
 		}
 	}
 	o.collect(f, err)
@@ -142,9 +155,12 @@ func (o *fixOutput) stdinFile(f *runner.File) error {
 func (o *fixOutput) collect(f *runner.File, err error) {
 	switch o.format {
 	case "json":
-		o.doc.Files = append(o.doc.Files, jsonFile(f.Path, f.Result, err))
+		o.doc.Files = append(o.doc.Files, o.jsonFile(f.Path, f.Result, err))
 	case "markdown":
 		mf := report.FixedFile{Path: f.Path}
+		if f.Result != nil && f.Result.Changed() && err == nil {
+			mf.Path = o.diffName(f.Path) // the body shows the diff
+		}
 		if err != nil {
 			mf.Error = err.Error()
 		}
@@ -172,7 +188,7 @@ func (o *fixOutput) output(out runner.Output) {
 			o.failed = true
 			reportError(e.stderr, out.Path, err)
 		} else {
-			fmt.Fprintf(e.stderr, "wrote %s\n", out.Path)
+			fmt.Fprintf(e.stderr, "wrote %s\n", printable(out.Path))
 		}
 	}
 	switch {
@@ -183,7 +199,7 @@ func (o *fixOutput) output(out runner.Output) {
 			f.Error = err.Error()
 		} else {
 			var b strings.Builder
-			report.WriteDiff(&b, out.Path, out.Old, out.New)
+			report.WriteDiff(&b, o.diffName(out.Path), out.Old, out.New)
 			diff = b.String()
 		}
 		f.Changed, f.Diff = &changed, &diff
@@ -192,21 +208,24 @@ func (o *fixOutput) output(out runner.Output) {
 		mf := report.FixedFile{Path: out.Path, Old: out.Old, New: out.New}
 		if err != nil {
 			mf.Error = err.Error()
+		} else {
+			mf.Path = o.diffName(out.Path)
 		}
 		o.md = append(o.md, mf)
 	case o.list:
 		fmt.Fprintln(e.stdout, out.Path)
 	case o.stdin:
 		if !o.write {
-			fmt.Fprintf(e.stderr, "%s: not written: with standard input only -w writes it\n", out.Path)
+			fmt.Fprintf(e.stderr, "%s: not written: with standard input only -w writes it\n", printable(out.Path))
 		}
 	case !o.write:
-		report.WriteDiff(e.stdout, out.Path, out.Old, out.New)
+		report.WriteDiff(e.stdout, o.diffName(out.Path), out.Old, out.New)
 	}
 }
 
-// jsonFile is one file of harden fix --format json.
-func jsonFile(path string, res *transform.Result, err error) report.File {
+// jsonFile is one file of harden fix --format json; its diff names the
+// file as diffName does.
+func (o *fixOutput) jsonFile(path string, res *transform.Result, err error) report.File {
 	f := report.File{Path: path, Findings: []report.Finding{}}
 	if err != nil {
 		f.Error = err.Error()
@@ -215,7 +234,9 @@ func jsonFile(path string, res *transform.Result, err error) report.File {
 		changed := res.Changed() && err == nil
 		diff := ""
 		if changed {
-			diff = res.Diff()
+			var b strings.Builder
+			report.WriteDiff(&b, o.diffName(path), res.Original, res.Fixed)
+			diff = b.String()
 		}
 		f.Changed, f.Diff = &changed, &diff
 		f.Findings = report.Findings(res.Applied, res.Remaining)
@@ -232,7 +253,7 @@ func reportError(w io.Writer, path string, err error) {
 	case errors.As(err, &pe), errors.As(err, &fe):
 		fmt.Fprintf(w, "%v\n", err)
 	default:
-		fmt.Fprintf(w, "%s: %v\n", path, unwrapPathError(err))
+		fmt.Fprintf(w, "%s: %s\n", printable(path), transform.Printable(unwrapPathError(err).Error()))
 	}
 }
 
@@ -246,12 +267,16 @@ func reportLookupErrors(w io.Writer, path string, lists ...[]transform.Finding) 
 		for _, f := range list {
 			if f.Err != nil {
 				failed = true
-				fmt.Fprintf(w, "%s:%d: %s: %s\n", path, f.Line, f.Fix.Name, transform.Printable(f.Message))
+				fmt.Fprintf(w, "%s:%d: %s: %s\n", printable(path), f.Line, f.Fix.Name, transform.Printable(f.Message))
 			}
 		}
 	}
 	return failed
 }
+
+// printable is a file name made safe to print in a message (control
+// characters and invalid UTF-8 escaped), see transform.PrintablePath.
+func printable(path string) string { return transform.PrintablePath(path) }
 
 // unwrapPathError drops the path from *fs.PathError, which reportError prints itself.
 func unwrapPathError(err error) error {

@@ -88,7 +88,7 @@ func TestFixWriteKeepsMode(t *testing.T) {
 		t.Skip("no Unix modes")
 	}
 	dir := inTempDir(t)
-	for _, mode := range []os.FileMode{0o600, 0o755, 0o640, 0o444} {
+	for _, mode := range []os.FileMode{0o600, 0o755, 0o640, 0o664} {
 		name := "Dockerfile." + mode.String()[1:]
 		writeTree(t, dir, map[string]string{name: dirtyDockerfile})
 		if err := os.Chmod(name, mode); err != nil {
@@ -97,7 +97,7 @@ func TestFixWriteKeepsMode(t *testing.T) {
 	}
 	r := harden(t, "fix", "-w")
 	wantCode(t, r, 0)
-	for _, mode := range []os.FileMode{0o600, 0o755, 0o640, 0o444} {
+	for _, mode := range []os.FileMode{0o600, 0o755, 0o640, 0o664} {
 		name := "Dockerfile." + mode.String()[1:]
 		wantFile(t, name, dirtyFixed)
 		st, err := os.Stat(name)
@@ -313,11 +313,12 @@ func TestFixStdin(t *testing.T) {
 		t.Errorf("-l --stdin-filename: stdout %q", r.stdout)
 	}
 
-	// -w with stdin writes nothing to disk: the result still goes to stdout.
+	// -w with stdin (and no lock file) has nothing to write: refused,
+	// nothing read, written or printed.
 	r = hardenStdin(t, dirtyDockerfile, "fix", "-w", "-")
-	wantCode(t, r, 0)
-	if r.stdout != dirtyFixed {
-		t.Errorf("-w -: stdout %q", r.stdout)
+	wantCode(t, r, 2)
+	if r.stdout != "" || !strings.Contains(r.stderr, `-w has nothing to write with "-"`) {
+		t.Errorf("-w -: %v", r)
 	}
 	if entries, _ := os.ReadDir("."); len(entries) != 0 {
 		t.Errorf("-w - created files: %v", entries)

@@ -123,13 +123,19 @@ func dispatch(args []string, e *env) error {
 	}
 	switch args[0] {
 	case "-h", "--help", "help":
+		if len(args) > 2 {
+			return fmt.Errorf("unexpected argument %q after %s %s", args[2], args[0], args[1])
+		}
 		if len(args) > 1 && args[0] == "help" {
 			return dispatch([]string{args[1], "--help"}, e)
+		}
+		if len(args) > 1 {
+			return fmt.Errorf("unexpected argument %q after %s", args[1], args[0])
 		}
 		usage(e.stdout)
 		return nil
 	case "-v", "--version":
-		return runVersion(e, "version", nil)
+		return runVersion(e, "version", args[1:])
 	}
 	for _, c := range commands() {
 		if c.name == args[0] {
@@ -152,10 +158,11 @@ Commands:
 		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
 	}
 	fmt.Fprint(w, `
-PATH is a Dockerfile or a directory searched recursively for Dockerfile,
-Dockerfile.*, *.Dockerfile, *.dockerfile, Containerfile and Containerfile.*
-(skipping .git, node_modules and vendor); no PATH means ".", and "-" reads
-standard input.
+PATH is a Dockerfile (any name), or a directory searched recursively for
+`+runner.DiscoveryHelp+`,
+skipping .git, node_modules and vendor, and warning of a symlink named like
+a Dockerfile that leads nowhere. No PATH means ".", and "-" reads standard
+input. A file over --max-size (default 1MiB) is refused, unread.
 
 Exit codes: 0 success; 1 changes pending (fix --check) or findings (check);
 2 an error (after every other file has been processed).
@@ -168,6 +175,9 @@ func runVersion(e *env, name string, args []string) error {
 	fs := newFlagSet(e, name, "", "Print harden's version.")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if fs.NArg() > 0 {
+		return usageError(fs, fmt.Errorf("unexpected argument %q", fs.Arg(0)))
 	}
 	fmt.Fprintf(e.stdout, "harden %s\n", versionString())
 	return nil
@@ -215,7 +225,13 @@ func parseFlags(fs *flagSet, args []string) error {
 		}
 		return err
 	default:
-		fmt.Fprintf(fs.e.stderr, "harden %s: %v\nRun 'harden %s --help' for usage.\n", fs.name, err, fs.name)
-		return exitCode(exitError)
+		return usageError(fs, err)
 	}
+}
+
+// usageError reports a bad command line on stderr and ends the command
+// with exit status 2.
+func usageError(fs *flagSet, err error) error {
+	fmt.Fprintf(fs.e.stderr, "harden %s: %v\nRun 'harden %s --help' for usage.\n", fs.name, err, fs.name)
+	return exitCode(exitError)
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"runtime"
 
 	"github.com/harden-dev/harden/fixes"
@@ -17,6 +18,7 @@ const networkFilesPerJob = 4
 type selection struct {
 	selects, ignores []string
 	unsafe, offline  bool
+	maxSize          sizeFlag
 	svc              services
 }
 
@@ -26,6 +28,8 @@ func (s *selection) register(fs *flagSet, withUnsafe bool) {
 	if withUnsafe {
 		fs.BoolVar(&s.unsafe, "unsafe", false, "also apply fixes marked unsafe (naming an unsafe fix in --select applies it too)")
 	}
+	s.maxSize = runner.DefaultMaxSize
+	fs.Var(&s.maxSize, "max-size", "refuse files larger than this, unread (1536, 512KiB, 4MiB)")
 	fs.BoolVar(&s.offline, "offline", false, "never touch the network: only the lock file answers, and fixes report what it cannot")
 	s.svc.register(fs)
 }
@@ -58,7 +62,11 @@ func (s *selection) prepare(e *env, fs *flagSet, mode runner.Mode, stdinName str
 		return runner.Options{}, nil, err
 	}
 	opts.Resolver = r.resolver
-	ro := runner.Options{Mode: mode, Engine: opts, ContextFor: r.contextFor, Stdin: e.stdin, StdinName: stdinName}
+	ro := runner.Options{Mode: mode, Engine: opts, ContextFor: r.contextFor, Stdin: e.stdin, StdinName: stdinName,
+		MaxSize: int64(s.maxSize),
+		Warn: func(path, msg string) {
+			fmt.Fprintf(e.stderr, "harden: warning: %s: %s\n", printable(path), msg)
+		}}
 	if !opts.Offline && anyNeeds(opts.Fixes, transform.NeedsNetwork) {
 		// Files wait on the network, not on the CPU: enough of them in
 		// progress keep the --jobs lookup slots busy (one file per CPU would

@@ -10,10 +10,17 @@ import (
 	"path/filepath"
 )
 
+// ErrReadOnly refuses to replace a file whose mode has no write bit: a
+// rename would replace it all the same, so Write asks first, as editors and
+// gofmt -w do. It comes wrapped in an *fs.PathError.
+var ErrReadOnly = errors.New("read-only file, not written")
+
 // Write replaces the file at path with data: it writes a temporary file
 // beside the target, syncs it, gives it the target's mode (and owner, where
 // permitted), and renames it over the target. A symlink is written through
-// to the file it points to. The file must exist: Write never creates one.
+// to the file it points to. The file must exist: Write never creates one;
+// and its mode must have a write bit (one without is refused with
+// ErrReadOnly, whoever runs harden, root included).
 // On error the target is unchanged and the temporary file removed.
 func Write(path string, data []byte) error {
 	target, err := filepath.EvalSymlinks(path)
@@ -26,6 +33,9 @@ func Write(path string, data []byte) error {
 	}
 	if !info.Mode().IsRegular() {
 		return fmt.Errorf("%s: not a regular file", path)
+	}
+	if info.Mode().Perm()&0o222 == 0 {
+		return &fs.PathError{Op: "write", Path: path, Err: ErrReadOnly}
 	}
 	return replace(target, data, info.Mode().Perm(), info)
 }

@@ -65,11 +65,32 @@ func (f FixedFile) Changed() bool {
 
 // FindingText is a finding as one line of text: the problem, then how
 // harden fix treats it and what the fix does, "[fix: default: Add USER …]",
-// or "[fix: none]".
+// or "[fix: none]". When the engine gave a reason the fix is not applied
+// that the kind does not already say, it follows: "[fix: none: generated
+// file (its header says DO NOT EDIT): change its generator]" (the title is
+// left out: nothing will be done), "[fix: default: Add USER …; not applied:
+// overlaps another fix in this round]".
 func FindingText(f transform.Finding) string {
-	fix := f.Applicability.String()
-	if f.Title != "" {
-		fix += ": " + f.Title
+	kind := f.Applicability.String()
+	reason := f.Reason
+	switch {
+	case f.Applicability == transform.DisplayOnly && reason == "no automatic fix",
+		f.Applicability == transform.Unsafe && strings.HasPrefix(reason, "unsafe fix:"):
+		reason = "" // what the kind says
+	}
+	fix := kind
+	switch {
+	case f.Applicability == transform.DisplayOnly:
+		if reason != "" {
+			fix += ": " + reason
+		}
+	default:
+		if f.Title != "" {
+			fix += ": " + f.Title
+		}
+		if reason != "" {
+			fix += "; not applied: " + reason
+		}
 	}
 	return f.Message + " [fix: " + fix + "]"
 }

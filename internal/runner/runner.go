@@ -61,6 +61,47 @@ type Options struct {
 	// other output files (the lock file of --lock), which the caller shows,
 	// lists or writes like changed Dockerfiles.
 	Outputs func(ctx context.Context) ([]Output, error)
+	// Warn, when not nil, is told of files a directory search skipped that
+	// the user may have meant (a dangling symlink named like a Dockerfile),
+	// before any file is processed. A warning does not fail the run.
+	Warn func(path, msg string)
+	// MaxSize is the largest file, in bytes, the run reads; a larger one
+	// is refused, unread, with an *TooLargeError. 0 means DefaultMaxSize.
+	MaxSize int64
+}
+
+// DefaultMaxSize is the size limit of an input file: real Dockerfiles are
+// well under 100 KiB.
+const DefaultMaxSize = 1 << 20
+
+// TooLargeError refuses a file over the size limit, before it is parsed.
+type TooLargeError struct {
+	Size  int64 // the file's size, or -1 when only "over Limit" is known (standard input)
+	Limit int64
+}
+
+func (e *TooLargeError) Error() string {
+	size := "over " + FormatSize(e.Limit)
+	if e.Size >= 0 {
+		size = FormatSize(e.Size)
+	}
+	return fmt.Sprintf("file too large (%s; the limit is %s, raise it with --max-size), not read", size, FormatSize(e.Limit))
+}
+
+// FormatSize writes a byte count the way --max-size reads it: 1MiB,
+// 512KiB, 1536.
+func FormatSize(n int64) string {
+	switch {
+	case n >= 1<<30 && n%(1<<30) == 0:
+		return fmt.Sprintf("%dGiB", n>>30)
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%dMiB", n>>20)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%dKiB", n>>10)
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1fMiB", float64(n)/(1<<20))
+	}
+	return fmt.Sprintf("%d bytes", n)
 }
 
 // File is what the run found for one file.
@@ -132,7 +173,7 @@ func Run(ctx context.Context, paths []string, opts Options, emit func(*File) err
 			return nil, ErrStdinMixed
 		}
 	}
-	inputs := collect(paths)
+	inputs := collect(paths, opts.Warn)
 	res := &Result{Files: make([]*File, 0, len(inputs))}
 
 	runCtx, cancel := context.WithCancel(ctx)
@@ -266,13 +307,38 @@ func (opts *Options) process(ctx context.Context, in input) *File {
 	return f
 }
 
-// read reads a file, or standard input for "-".
+// read reads a file, or standard input for "-", refusing one over the size
+// limit before reading it (standard input: after reading one byte more).
 func (opts *Options) read(path string) ([]byte, error) {
-	if path != "-" {
-		return os.ReadFile(path)
+	limit := opts.MaxSize
+	if limit <= 0 {
+		limit = DefaultMaxSize
 	}
-	if opts.Stdin == nil {
-		return nil, fmt.Errorf("no standard input")
+	var r io.Reader
+	if path == "-" {
+		if opts.Stdin == nil {
+			return nil, fmt.Errorf("no standard input")
+		}
+		r = opts.Stdin
+	} else {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		if st, err := f.Stat(); err == nil && st.Mode().IsRegular() && st.Size() > limit {
+			return nil, &TooLargeError{Size: st.Size(), Limit: limit}
+		}
+		r = f
 	}
-	return io.ReadAll(opts.Stdin)
+	// A file may grow, or report no size (/proc): read at most one byte
+	// over the limit.
+	src, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(src)) > limit {
+		return nil, &TooLargeError{Size: -1, Limit: limit}
+	}
+	return src, nil
 }
