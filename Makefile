@@ -25,6 +25,7 @@ lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+	$(GO) vet -tags e2e ./e2e
 
 # Coverage-guided fuzzing, FUZZTIME per target (go test -fuzz runs one
 # target at a time): the whole pipeline, seeded from the corpus and the

@@ -82,10 +82,10 @@ func TestE2EPipeToShell(t *testing.T) {
 			t.Errorf("%s: printed %q, want %q", what, got, want)
 		}
 	}
-	if build(t, r, "original", origImage, orig, work, filepath.Join(work, "orig.log")) {
+	if build(t, r, "original", origImage, orig, work, filepath.Join(work, "orig.log"), "never") {
 		check("original", origImage, "tool v1 says hello")
 	}
-	if build(t, r, "hardened", fixedImage, fixedPath, work, filepath.Join(work, "fixed.log")) {
+	if build(t, r, "hardened", fixedImage, fixedPath, work, filepath.Join(work, "fixed.log"), "never") {
 		check("hardened", fixedImage, "tool v1 says hello")
 	}
 
@@ -94,11 +94,11 @@ func TestE2EPipeToShell(t *testing.T) {
 	script = strings.Replace(script, "tool v1", "tool EVIL", 1)
 	mu.Unlock()
 	removeImages(origImage, fixedImage)
-	if build(t, r, "original after the change", origImage, orig, work, filepath.Join(work, "orig2.log")) {
+	if build(t, r, "original after the change", origImage, orig, work, filepath.Join(work, "orig2.log"), "never") {
 		check("original after the change", origImage, "tool EVIL says hello")
 	}
 	r2 := &result{}
-	if build(t, r2, "hardened after the change", fixedImage, fixedPath, work, filepath.Join(work, "fixed2.log")) {
+	if build(t, r2, "hardened after the change", fixedImage, fixedPath, work, filepath.Join(work, "fixed2.log"), "never") {
 		t.Errorf("the hardened build took the changed script")
 	} else if b, _ := os.ReadFile(filepath.Join(work, "fixed2.log")); !strings.Contains(string(b), "FAILED") && !strings.Contains(string(b), "sha256") {
 		t.Errorf("the hardened build failed, but not at the checksum:\n%s", tail(string(b), logTail))
