@@ -19,6 +19,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/harden-dev/harden/fixes"
+	"github.com/harden-dev/harden/internal/config"
 	"github.com/harden-dev/harden/internal/resolve"
 	"github.com/harden-dev/harden/internal/runner"
 	"github.com/harden-dev/harden/transform"
@@ -88,6 +89,7 @@ func commands() []command {
 		{"fix", "apply fixes: print a unified diff, or write them with -w", runFix},
 		{"check", "report every finding, including those with no automatic fix", runCheck},
 		{"rules", "list the fixes, or show the full documentation of one", runRules},
+		{"config", "print the configuration (" + config.FileName + " and flags) that applies to a path", runConfig},
 		{"version", "print harden's version", runVersion},
 	}
 }

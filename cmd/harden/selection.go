@@ -12,6 +12,7 @@ type selection struct {
 	selects, ignores []string
 	unsafe, offline  bool
 	svc              services
+	cfg              configFlags // .harden.yaml (config.go)
 }
 
 func (s *selection) register(fs *flagSet, withUnsafe bool) {
@@ -22,6 +23,7 @@ func (s *selection) register(fs *flagSet, withUnsafe bool) {
 	}
 	fs.BoolVar(&s.offline, "offline", false, "never touch the network: only the lock file answers, and fixes report what it cannot")
 	s.svc.register(fs)
+	s.cfg.register(fs)
 }
 
 // options turns the flags into engine options over the fixes of e.
@@ -43,6 +45,10 @@ func (s *selection) prepare(e *env, fs *flagSet, mode runner.Mode, stdinName str
 			return runner.Options{}, nil, runner.ErrStdinMixed
 		}
 	}
+	configure, err := s.cfg.apply(e, s)
+	if err != nil {
+		return runner.Options{}, nil, err
+	}
 	opts, err := s.options(e)
 	if err != nil {
 		return runner.Options{}, nil, err
@@ -52,7 +58,7 @@ func (s *selection) prepare(e *env, fs *flagSet, mode runner.Mode, stdinName str
 		return runner.Options{}, nil, err
 	}
 	opts.Resolver = r.resolver
-	ro := runner.Options{Mode: mode, Engine: opts, ContextFor: r.contextFor, Stdin: e.stdin, StdinName: stdinName}
+	ro := runner.Options{Mode: mode, Engine: opts, ContextFor: r.contextFor, Configure: configure, Stdin: e.stdin, StdinName: stdinName}
 	if mode == runner.Fix {
 		ro.Outputs = r.outputs(s.svc.lock, e.outputs)
 	}
