@@ -119,9 +119,10 @@ func (c *Client) BaseURL() string { return c.gh.BaseURL.String() }
 
 // call runs f, waiting out secondary rate limits (GitHub answers 403 or
 // 429 with Retry-After) up to MaxWait each, three times at most.
-func (c *Client) call(ctx context.Context, what string, f func() (*github.Response, error)) error {
+func (c *Client) call(ctx context.Context, what string, f func(ctx context.Context) (*github.Response, error)) error {
+	callCtx := ctx
 	for attempt := 0; ; attempt++ {
-		_, err := f()
+		_, err := f(callCtx)
 		var abuse *github.AbuseRateLimitError
 		var rate *github.RateLimitError
 		switch {
@@ -138,6 +139,9 @@ func (c *Client) call(ctx context.Context, what string, f func() (*github.Respon
 			if err := c.sleep(ctx, wait); err != nil {
 				return err
 			}
+			// Waited as asked: go-github would otherwise refuse the call
+			// until its own clock reaches the limit's end.
+			callCtx = context.WithValue(ctx, github.BypassRateLimitCheck, true)
 			continue
 		case errors.As(err, &rate):
 			return fmt.Errorf("%s: rate limit exceeded; it resets at %s", what, rate.Rate.Reset.Format(time.RFC3339))
@@ -149,7 +153,7 @@ func (c *Client) call(ctx context.Context, what string, f func() (*github.Respon
 // DefaultBranch is the repository's default branch.
 func (c *Client) DefaultBranch(ctx context.Context, owner, repo string) (string, error) {
 	var r *github.Repository
-	err := c.call(ctx, "get repository "+owner+"/"+repo, func() (resp *github.Response, err error) {
+	err := c.call(ctx, "get repository "+owner+"/"+repo, func(ctx context.Context) (resp *github.Response, err error) {
 		r, resp, err = c.gh.Repositories.Get(ctx, owner, repo)
 		return resp, err
 	})
@@ -166,7 +170,7 @@ func (c *Client) OpenPR(ctx context.Context, owner, repo, branch string) (*PR, e
 	for {
 		var prs []*github.PullRequest
 		var resp *github.Response
-		err := c.call(ctx, "list pull requests of "+owner+"/"+repo, func() (r *github.Response, err error) {
+		err := c.call(ctx, "list pull requests of "+owner+"/"+repo, func(ctx context.Context) (r *github.Response, err error) {
 			prs, resp, err = c.gh.PullRequests.List(ctx, owner, repo, opts)
 			return resp, err
 		})
@@ -196,7 +200,7 @@ func (c *Client) OpenPR(ctx context.Context, owner, repo, branch string) (*PR, e
 // that one already exists (422), it is found and returned with existed set.
 func (c *Client) Create(ctx context.Context, owner, repo, head, base, title, body string) (pr *PR, existed bool, err error) {
 	var p *github.PullRequest
-	err = c.call(ctx, "open a pull request", func() (resp *github.Response, err error) {
+	err = c.call(ctx, "open a pull request", func(ctx context.Context) (resp *github.Response, err error) {
 		p, resp, err = c.gh.PullRequests.Create(ctx, owner, repo, &github.NewPullRequest{
 			Title: &title, Head: &head, Base: &base, Body: &body})
 		return resp, err
@@ -231,7 +235,7 @@ func alreadyExists(ge *github.ErrorResponse) bool {
 // Update sets the title and body of a pull request.
 func (c *Client) Update(ctx context.Context, owner, repo string, number int, title, body string) (*PR, error) {
 	var p *github.PullRequest
-	err := c.call(ctx, fmt.Sprintf("update pull request #%d", number), func() (resp *github.Response, err error) {
+	err := c.call(ctx, fmt.Sprintf("update pull request #%d", number), func(ctx context.Context) (resp *github.Response, err error) {
 		p, resp, err = c.gh.PullRequests.Edit(ctx, owner, repo, number, &github.PullRequest{Title: &title, Body: &body})
 		return resp, err
 	})
@@ -243,7 +247,7 @@ func (c *Client) Update(ctx context.Context, owner, repo string, number int, tit
 
 // Comment adds a comment to a pull request.
 func (c *Client) Comment(ctx context.Context, owner, repo string, number int, body string) error {
-	return c.call(ctx, fmt.Sprintf("comment on pull request #%d", number), func() (resp *github.Response, err error) {
+	return c.call(ctx, fmt.Sprintf("comment on pull request #%d", number), func(ctx context.Context) (resp *github.Response, err error) {
 		_, resp, err = c.gh.Issues.CreateComment(ctx, owner, repo, number, &github.IssueComment{Body: &body})
 		return resp, err
 	})
