@@ -21,10 +21,15 @@ test:
 	@[ -n "$$HARDEN_CORPUS" ] || [ -f "$(CORPUS)/MANIFEST.tsv" ] || \
 	  echo "note: corpus tests skipped: no corpus at $(CORPUS); run them with HARDEN_CORPUS=DIR make test"
 
+# actionlint (pinned in tools/go.mod) checks the GitHub Action and the example
+# workflows; through `uses: ./` in .github/workflows it checks action.yml too.
+WORKFLOWS = $(wildcard .github/workflows/*.yml docs/workflows/*.yml)
+
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+	cd tools && $(GO) tool actionlint -shellcheck= -pyflakes= $(addprefix ../,$(WORKFLOWS))
 
 # Coverage-guided fuzzing, FUZZTIME per target (go test -fuzz runs one
 # target at a time): the whole pipeline, seeded from the corpus and the
