@@ -58,6 +58,7 @@ E2E_ENV   := HARDEN_E2E_CACHE=$(E2E_CACHE) CONTAINERS_CONF=$(E2E_CACHE)/containe
 
 e2e:
 	$(E2E_ENV) bash e2e/setup.sh
+	bash e2e/forge/build-gitea.sh $(E2E_CACHE)/gitea   # once: ~10 min, cached
 	$(E2E_ENV) $(GO) test -tags e2e ./e2e -v -count=1 -timeout 30m
 
 clean-e2e:
