@@ -106,8 +106,14 @@ ROOT_PATH = %[1]s/log
 	g.gitea("--config", conf, "migrate")
 	g.gitea("--config", conf, "admin", "user", "create", "--username", "bot", "--password", g.password,
 		"--email", "bot@example.com", "--admin", "--must-change-password=false")
-	g.token = strings.TrimSpace(g.gitea("--config", conf, "admin", "user", "generate-access-token",
+	// --raw prints the token alone on the last line (warnings about root
+	// may come before it).
+	out := strings.Fields(g.gitea("--config", conf, "admin", "user", "generate-access-token",
 		"--username", "bot", "--token-name", "harden", "--scopes", "all", "--raw"))
+	if len(out) == 0 {
+		t.Fatal("gitea printed no token")
+	}
+	g.token = out[len(out)-1]
 
 	ctx, cancel := context.WithCancel(context.Background())
 	web := exec.CommandContext(ctx, bin, "--config", conf, "web")
@@ -229,6 +235,18 @@ func (g *gitea) checkout(name string, files map[string]string) string {
 	g.git(dir, "commit", "-qm", "init")
 	g.git(dir, "remote", "add", "origin", origin)
 	g.git(dir, "push", "-q", withPassword, "main")
+	// Gitea takes in a push in the background: wait until the repository
+	// is no longer empty (its pull requests answer 404 until then).
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(200 * time.Millisecond) {
+		var repo struct{ Empty bool }
+		g.api("GET", "/repos/bot/"+name, nil, &repo)
+		if !repo.Empty {
+			break
+		}
+		if time.Now().After(deadline) {
+			g.t.Fatalf("%s stays empty after the push", name)
+		}
+	}
 	return dir
 }
 
@@ -326,9 +344,8 @@ func TestForgeGitea(t *testing.T) {
 	if !strings.Contains(errOut, "nothing to fix in 1 Dockerfile: nothing pushed") || out != "" {
 		t.Fatalf("clean run:\n%s%s", out, errOut)
 	}
-	var branches []struct{ Name string }
-	g.api("GET", "/repos/bot/clean/branches", nil, &branches)
-	if len(branches) != 1 || branches[0].Name != "main" || len(g.openPRs("clean")) != 0 {
-		t.Fatalf("clean repository: branches %+v", branches)
+	heads := g.git(clean, "ls-remote", "--heads", "origin")
+	if !strings.HasSuffix(heads, "\trefs/heads/main") || strings.Count(heads, "refs/heads/") != 1 || len(g.openPRs("clean")) != 0 {
+		t.Fatalf("clean repository: branches %q", heads)
 	}
 }
