@@ -21,11 +21,16 @@ test:
 	@[ -n "$$HARDEN_CORPUS" ] || [ -f "$(CORPUS)/MANIFEST.tsv" ] || \
 	  echo "note: corpus tests skipped: no corpus at $(CORPUS); run them with HARDEN_CORPUS=DIR make test"
 
+# actionlint (pinned in tools/go.mod) checks the GitHub Action and the example
+# workflows; through `uses: ./` in .github/workflows it checks action.yml too.
+WORKFLOWS = $(wildcard .github/workflows/*.yml docs/workflows/*.yml)
+
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 	$(GO) vet -tags e2e ./e2e
+	cd tools && $(GO) tool actionlint -shellcheck= -pyflakes= $(addprefix ../,$(WORKFLOWS))
 
 # Coverage-guided fuzzing, FUZZTIME per target (go test -fuzz runs one
 # target at a time): the whole pipeline, seeded from the corpus and the
@@ -60,6 +65,7 @@ E2E_ENV   := HARDEN_E2E_CACHE=$(E2E_CACHE) CONTAINERS_CONF=$(E2E_CACHE)/containe
 
 e2e:
 	$(E2E_ENV) bash e2e/setup.sh
+	bash e2e/forge/build-gitea.sh $(E2E_CACHE)/gitea   # once: ~10 min, cached
 	$(E2E_ENV) $(GO) test -tags e2e ./e2e -v -count=1 -timeout 30m
 
 clean-e2e:

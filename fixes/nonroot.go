@@ -160,7 +160,7 @@ func checkNonRootUser(pass *transform.Pass) {
 		return
 	}
 
-	plan := st.plan()
+	plan := st.plan(userFromConfig(pass.Config))
 	anchor := final.From
 	for _, n := range final.Nodes {
 		switch strings.ToLower(n.Value) {

@@ -10,6 +10,7 @@ import (
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
 
 	"github.com/harden-dev/harden/internal/images"
+	"github.com/harden-dev/harden/transform"
 )
 
 type userPlan struct {
@@ -55,8 +56,9 @@ func (st *stageEvidence) volumeBefore(anchor, after *parser.Node) *parser.Node {
 	return nil
 }
 
-// plan decides what to insert for the stage's family.
-func (st *stageEvidence) plan() userPlan {
+// plan decides what to insert for the stage's family; u is the user to
+// create where the image has none (newUser).
+func (st *stageEvidence) plan(u newUser) userPlan {
 	vols := st.volumeArgs()
 	chowns := vols != "" && st.f.HasShell && st.family != images.Windows
 	chown := func(owner string) string {
@@ -103,19 +105,19 @@ func (st *stageEvidence) plan() userPlan {
 		return userPlan{run: chown(u.IDs()), chowns: chowns, user: u.IDs(),
 			message: fmt.Sprintf("Switch to the base image's non-root user %s with USER %s", u.Name, u.IDs())}
 	}
-	ids := strconv.Itoa(appID) + ":" + strconv.Itoa(appID)
-	id := strconv.Itoa(appID)
+	uid, gid := strconv.Itoa(u.uid), strconv.Itoa(u.gid)
+	ids := uid + ":" + gid
 	switch st.family {
 	case images.Useradd:
-		create := "groupadd --system --gid " + id + " " + appUser + " && useradd --system --uid " + id +
-			" --gid " + appUser + " --no-create-home --no-log-init --shell /sbin/nologin " + appUser
-		return userPlan{run: join(create, chown(appUser+":"+appUser)), chowns: chowns, user: ids,
-			message: fmt.Sprintf("Create user %s (%s) and switch to it with USER %s", appUser, ids, ids)}
+		create := "groupadd --system --gid " + gid + " " + u.name + " && useradd --system --uid " + uid +
+			" --gid " + u.name + " --no-create-home --no-log-init --shell /sbin/nologin " + u.name
+		return userPlan{run: join(create, chown(u.name+":"+u.name)), chowns: chowns, user: ids,
+			message: fmt.Sprintf("Create user %s (%s) and switch to it with USER %s", u.name, ids, ids)}
 	case images.BusyBox:
-		create := "addgroup -S -g " + id + " " + appUser + " && adduser -S -D -H -u " + id +
-			" -G " + appUser + " -s /sbin/nologin " + appUser
-		return userPlan{run: join(create, chown(appUser+":"+appUser)), chowns: chowns, user: ids,
-			message: fmt.Sprintf("Create user %s (%s) and switch to it with USER %s", appUser, ids, ids)}
+		create := "addgroup -S -g " + gid + " " + u.name + " && adduser -S -D -H -u " + uid +
+			" -G " + u.name + " -s /sbin/nologin " + u.name
+		return userPlan{run: join(create, chown(u.name+":"+u.name)), chowns: chowns, user: ids,
+			message: fmt.Sprintf("Create user %s (%s) and switch to it with USER %s", u.name, ids, ids)}
 	}
 	return userPlan{run: chown(nobodyIDs), chowns: chowns, user: nobodyIDs,
 		message: "Switch the final stage to the numeric non-root USER " + nobodyIDs}
@@ -183,4 +185,28 @@ func shellQuote(s string) string {
 		return s
 	}
 	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`, "`", "\\`").Replace(s) + `"`
+}
+
+// newUser is the user the fix creates where the image has none: the
+// project's configuration (.harden.yaml `user:`, read through Pass.Config)
+// where it names one, else app with uid and gid 10001.
+type newUser struct {
+	name     string
+	uid, gid int
+}
+
+// userFromConfig is the user to create under the project's configuration.
+func userFromConfig(c transform.Config) newUser {
+	u := newUser{name: appUser, uid: appID, gid: appID}
+	if c.User.Name != "" {
+		u.name = c.User.Name
+	}
+	if c.User.UID != 0 {
+		u.uid = c.User.UID
+		u.gid = c.User.UID // one id for both unless the gid is given too
+	}
+	if c.User.GID != 0 {
+		u.gid = c.User.GID
+	}
+	return u
 }

@@ -32,6 +32,8 @@ type Options struct {
 	Resolver Resolver
 	// Context is the build context of the file, nil for none.
 	Context fs.FS
+	// Config is the project's configuration the fixes read (Pass.Config).
+	Config Config
 }
 
 // Result is the outcome of fixing one file.
@@ -187,7 +189,7 @@ func Collect(ctx context.Context, doc *Document, opts Options) []Finding {
 		if ctx.Err() != nil {
 			break
 		}
-		pass := &Pass{Ctx: ctx, Doc: doc, Fix: fix, Offline: opts.Offline, Update: opts.Update, Resolver: resolver, Context: fsys}
+		pass := &Pass{Ctx: ctx, Doc: doc, Fix: fix, Offline: opts.Offline, Update: opts.Update, Resolver: resolver, Context: fsys, Config: opts.Config}
 		fix.Check(pass)
 		for _, f := range pass.findings {
 			if doc.Suppressed(fix, f.Line) {

@@ -134,6 +134,9 @@ type Pass struct {
 	// Dockerfile read from standard input without --context has an empty
 	// one.
 	Context fs.FS
+	// Config is the project's configuration (.harden.yaml) for this file:
+	// the user to create, runtime images. Its zero value means defaults.
+	Config Config
 
 	findings []Finding
 }

@@ -2,6 +2,8 @@
 //
 //	harden fix [flags] [PATH…]     print (or write) the fixes as a unified diff
 //	harden check [flags] [PATH…]   report every finding, fixable or not
+//	harden pr [flags]              open or update a pull request with the fixes
+//	harden config [PATH]           print the configuration that applies to a path
 //	harden rules [NAME]            list the fixes, or document one
 //	harden version                 print the version
 package main
@@ -19,6 +21,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/harden-dev/harden/fixes"
+	"github.com/harden-dev/harden/internal/config"
 	"github.com/harden-dev/harden/internal/resolve"
 	"github.com/harden-dev/harden/internal/runner"
 	"github.com/harden-dev/harden/transform"
@@ -87,7 +90,9 @@ func commands() []command {
 	return []command{
 		{"fix", "apply fixes: print a unified diff, or write them with -w", runFix},
 		{"check", "report every finding, including those with no automatic fix", runCheck},
+		{"pr", "commit the fixes on a branch and open or update a pull request", runPR},
 		{"rules", "list the fixes, or show the full documentation of one", runRules},
+		{"config", "print the configuration (" + config.FileName + " and flags) that applies to a path", runConfig},
 		{"version", "print harden's version", runVersion},
 	}
 }

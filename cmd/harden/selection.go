@@ -20,6 +20,7 @@ type selection struct {
 	unsafe, offline  bool
 	maxSize          sizeFlag
 	svc              services
+	cfg              configFlags // .harden.yaml (config.go)
 }
 
 func (s *selection) register(fs *flagSet, withUnsafe bool) {
@@ -32,6 +33,7 @@ func (s *selection) register(fs *flagSet, withUnsafe bool) {
 	fs.Var(&s.maxSize, "max-size", "refuse files larger than this, unread (1536, 512KiB, 4MiB)")
 	fs.BoolVar(&s.offline, "offline", false, "never touch the network: only the lock file answers, and fixes report what it cannot")
 	s.svc.register(fs)
+	s.cfg.register(fs)
 }
 
 // options turns the flags into engine options over the fixes of e.
@@ -53,6 +55,10 @@ func (s *selection) prepare(e *env, fs *flagSet, mode runner.Mode, stdinName str
 			return runner.Options{}, nil, runner.ErrStdinMixed
 		}
 	}
+	configure, err := s.cfg.apply(e, s)
+	if err != nil {
+		return runner.Options{}, nil, err
+	}
 	opts, err := s.options(e)
 	if err != nil {
 		return runner.Options{}, nil, err
@@ -62,7 +68,7 @@ func (s *selection) prepare(e *env, fs *flagSet, mode runner.Mode, stdinName str
 		return runner.Options{}, nil, err
 	}
 	opts.Resolver = r.resolver
-	ro := runner.Options{Mode: mode, Engine: opts, ContextFor: r.contextFor, Stdin: e.stdin, StdinName: stdinName,
+	ro := runner.Options{Mode: mode, Engine: opts, ContextFor: r.contextFor, Configure: configure, Stdin: e.stdin, StdinName: stdinName,
 		MaxSize: int64(s.maxSize),
 		Warn: func(path, msg string) {
 			fmt.Fprintf(e.stderr, "harden: warning: %s: %s\n", printable(path), msg)

@@ -21,6 +21,7 @@ func WriteMarkdown(w io.Writer, files []FixedFile) error {
 	var fixes []*transform.Fix
 	seen := map[*transform.Fix]bool{}
 	var unsafe, remaining []located
+	var users []userChange // safe fixes that change the user the container runs as
 	for _, f := range files {
 		if f.Error != "" {
 			continue
@@ -35,6 +36,8 @@ func WriteMarkdown(w io.Writer, files []FixedFile) error {
 			}
 			if a.Applicability == transform.Unsafe {
 				unsafe = append(unsafe, located{f.Path, a})
+			} else if u := setsUser(a); u != "" {
+				users = append(users, userChange{located{f.Path, a}, u})
 			}
 		}
 		for _, r := range f.Remaining {
@@ -69,11 +72,22 @@ func WriteMarkdown(w io.Writer, files []FixedFile) error {
 			fmt.Fprintf(&b, "\n**%s**: %s\n\n%s\n", code(fx.Name), inline(fx.Summary), inline(Rationale(fx)))
 		}
 	}
-	if len(unsafe) > 0 {
+	if len(unsafe) > 0 || len(users) > 0 {
 		b.WriteString("\n### What to check before merging\n\n")
+	}
+	if len(unsafe) > 0 {
 		b.WriteString("These changes are marked unsafe: the image may behave differently. Check each before merging.\n\n")
 		for _, u := range unsafe {
 			fmt.Fprintf(&b, "- [ ] %s (%s): %s: %s\n", code(fmt.Sprintf("%s:%d", u.path, u.f.Line)), code(u.f.Fix.Name), inline(u.f.Title), inline(u.f.Message))
+		}
+	}
+	if len(users) > 0 {
+		if len(unsafe) > 0 {
+			b.WriteString("\n")
+		}
+		b.WriteString("These changes make the container run as another user. Check that it can still write where it writes (volumes, caches, files it creates at run time), that it binds no port below 1024, and that files mounted into it (secrets, sockets) are readable by that user.\n\n")
+		for _, u := range users {
+			fmt.Fprintf(&b, "- [ ] %s (%s): now runs as %s\n", code(fmt.Sprintf("%s:%d", u.path, u.f.Line)), code(u.f.Fix.Name), code(u.user))
 		}
 	}
 	if len(remaining) > 0 {
@@ -98,6 +112,28 @@ func WriteMarkdown(w io.Writer, files []FixedFile) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// userChange is an applied finding that changes the user the container
+// runs as.
+type userChange struct {
+	located
+	user string
+}
+
+// setsUser is the user a finding's edits switch to (the argument of the
+// last USER instruction they write), or "".
+func setsUser(f transform.Finding) string {
+	user := ""
+	for _, e := range f.Edits {
+		for _, line := range strings.Split(e.New, "\n") {
+			fields := strings.Fields(line)
+			if len(fields) == 2 && strings.EqualFold(fields[0], "USER") {
+				user = fields[1]
+			}
+		}
+	}
+	return user
 }
 
 // located is a finding with the path of its file.

@@ -49,6 +49,10 @@ type Options struct {
 	// file is done (nil when there is nothing to release). nil keeps
 	// Engine.Context for every file.
 	ContextFor func(path string) (fsys fs.FS, release func())
+	// Configure, when not nil, adjusts the engine options of the file at
+	// path (as ContextFor) from the project's configuration; an error
+	// (a bad configuration file) becomes that file's Err.
+	Configure func(path string, eo *transform.Options) error
 	// Jobs bounds how many files are processed at once; 0 means
 	// runtime.GOMAXPROCS(0).
 	Jobs int
@@ -281,6 +285,12 @@ func (opts *Options) process(ctx context.Context, in input) *File {
 		return f
 	}
 	eo := opts.Engine
+	if opts.Configure != nil {
+		if err := opts.Configure(in.path, &eo); err != nil {
+			f.Err = err
+			return f
+		}
+	}
 	if opts.ContextFor != nil {
 		fsys, release := opts.ContextFor(in.path)
 		if fsys != nil {
