@@ -315,7 +315,8 @@ var debianTagWords = []string{
 // (see OfficialName) gets what is known about the official image, when
 // nothing matches its own name.
 func Lookup(ref string) Info {
-	if info := lookup(ref); info.Known {
+	info, named := lookup(ref)
+	if named {
 		return info
 	}
 	r := ParseRef(ref)
@@ -324,14 +325,16 @@ func Lookup(ref string) Info {
 		if r.Tag != "" {
 			r2 += ":" + r.Tag
 		}
-		if info := lookup(r2); info.Known {
-			return info
+		if official, named := lookup(r2); named {
+			return official
 		}
 	}
-	return lookup(ref)
+	return info
 }
 
-func lookup(ref string) Info {
+// lookup returns what the rules say about ref, and whether a rule naming
+// its repository matched (not only its tag).
+func lookup(ref string) (Info, bool) {
 	r := ParseRef(ref)
 	name := r.Name()
 	for _, rl := range rules {
@@ -346,12 +349,12 @@ func lookup(ref string) Info {
 			info.Family = BusyBox // the -alpine variant of an image
 			info.ShadowPackage = ""
 		}
-		return info
+		return info, rl.Name != "*"
 	}
 	if tagHas(debianTagWords...)(r.Tag) {
-		return useradd
+		return useradd, false
 	}
-	return Info{}
+	return Info{}, false
 }
 
 // IsRootUser reports whether a USER value (user[:group]) names root. On

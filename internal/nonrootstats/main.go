@@ -151,6 +151,9 @@ func reasonKey(msg string) string {
 	if _, after, ok := strings.Cut(msg, ", but "); ok {
 		msg = after
 	}
+	if _, after, ok := strings.Cut(msg, "may break it: "); ok {
+		msg = after
+	}
 	if i := strings.Index(msg, ": "); i > 0 {
 		msg = msg[:i]
 	}

@@ -215,14 +215,21 @@ var table = func() []Entry {
 		"pdflatex", "xelatex", "shellcheck", "hadolint", "golangci-lint", "eslint", "prettier", "black", "flake8",
 		"pylint", "mypy", "rubocop", "tflint", "trivy", "grype", "syft", "cosign", "skopeo", "crane", "jq", "yq",
 		"yamllint", "markdownlint", "doctoc", "protoc", "buf", "bazel", "bazelisk", "ko", "goreleaser", "semgrep",
-		"checkov", "kustomize", "kubeval", "kubeconform", "conftest", "opa", "vale", "codespell", "ffmpeg", "convert",
+		"checkov", "pytest", "tox", "nox", "kustomize", "kubeval", "kubeconform", "conftest", "opa", "vale", "codespell", "ffmpeg", "convert",
 		"gs", "ghostscript", "openscad", "wrk", "ab", "nmap", "certbot", "lkp", "composer", "pip", "bundle", "rake")
 	programs(Capability, "needs privileges a non-root user lacks (devices, raw sockets, real-time scheduling, locked memory, mounts or network setup)",
 		"cyclictest", "chrt", "hackbench", "tcpdump", "iptables", "ip6tables", "nft", "ip", "wg-quick", "wg",
 		"modprobe", "sysctl", "mount", "bpftrace", "perf", "nsenter", "unshare", "capsh", "iw", "hostapd", "brctl",
 		"tailscaled", "wpa_supplicant", "cgexec", "runc", "crun", "pigpiod", "alsactl", "pulseaudio", "jackd")
 	programs(Interactive, "starts the user's shell ($SHELL or the passwd entry's), which /sbin/nologin refuses",
-		"tmux", "screen", "mc", "ranger", "nnn", "lf", "vifm", "byobu", "zellij", "ttyd", "gotty", "wetty", "mosh-server")
+		"tmux", "screen", "mc", "ranger", "nnn", "lf", "vifm", "byobu", "zellij", "ttyd", "gotty", "wetty", "mosh-server",
+		"xterm", "uxterm", "lilyterm", "gnome-terminal", "terminator", "urxvt", "rxvt", "st", "alacritty", "kitty", "konsole",
+		"tilix", "guake", "lxterminal", "xfce4-terminal", "sakura", "termite", "terminology", "wezterm")
+	programs(Capability, "binds a privileged port (53, 67, 123…) by default, which a non-root process may not bind",
+		"coredns", "unbound", "pdns_server", "pdns_recursor", "knotd", "nsd")
+	programs(Capability, "locks memory (mlock) or manages cgroups and chroots as an orchestrator agent, which needs root or capabilities",
+		"vault", "nomad", "k3s", "k3s-agent", "consul-template")
+	programs(Capability, "sends raw packets, which needs root or CAP_NET_RAW", "traceroute", "mtr", "masscan", "hping3", "arping", "zmap")
 
 	paths := func(need Need, reason string, keys ...string) {
 		for _, k := range keys {
@@ -263,6 +270,10 @@ var table = func() []Entry {
 		"exim4", "sendmail", "dovecot", "supervisor", "runit", "bind9", "bind", "cups", "squid", "samba",
 		"vsftpd", "proftpd", "cron", "cronie", "rsyslog", "dnsmasq", "kea", "isc-dhcp-server",
 		"openvpn", "docker-ce", "docker.io", "containerd", "mariadb-server", "mysql-server", "postgresql-server",
+		// RPM and APK names of packaged daemons that create their own system user
+		"couchdb", "redis", "redis-server", "valkey", "rabbitmq-server", "mosquitto", "tor", "unbound", "mongodb-server",
+		"mongodb-org-server", "postgresql", "mariadb", "mysql", "haproxy", "varnish", "squid-openssl",
+		"clamav-daemon", "clamd", "named", "chrony", "ntp",
 	} {
 		t = append(t, Entry{Kind: Package, Key: k, Need: StartsAsRoot, Reason: daemonPkg})
 	}
