@@ -308,7 +308,7 @@ var droppers = func() []string {
 
 // runKeywords are the words that make a RUN worth reading for this fix
 // (users created and package managers used come from the facts).
-var runKeywords = append([]string{"gosu", "su-exec", "chown", "mkdir", "chmod", ".sh", "cabal", "stack", "--user", "/"}, runas.Keys(runas.Package)...)
+var runKeywords = append([]string{"gosu", "su-exec", "chown", "mkdir", "chmod", ".sh", "cabal", "stack", "--user", "/", "~", "HOME"}, runas.Keys(runas.Package)...)
 
 func newStageEvidence(d *transform.Document, f *transform.Facts, ctx fs.FS) *stageEvidence {
 	st := &stageEvidence{d: d, f: f, mentions: map[string]bool{}, ctx: ctx}
@@ -405,6 +405,15 @@ func (st *stageEvidence) learn(cmd shell.Command, r *transform.StageRun) {
 			if e := runas.ForPackage(pkgmgr.Name(p)); e != nil {
 				st.serverPkg = e
 				break
+			}
+		}
+	}
+	if home := st.f.Env["HOME"]; home == "" || underRoot(home) {
+		for _, a := range cmd.Args {
+			v := a.Value
+			dotAtRoot := len(v) > 2 && strings.HasPrefix(v, "/.") && v[2] != '.' && v[2] != '/'
+			if (strings.HasPrefix(v, "~/") || strings.HasPrefix(v, "$HOME/") || strings.HasPrefix(v, "${HOME}/") || dotAtRoot) && st.rootHome == "" {
+				st.rootHome = fmt.Sprintf("/root (RUN at line %d puts %s in root's home, which the new user's $HOME is not)", r.Node.StartLine, v)
 			}
 		}
 	}

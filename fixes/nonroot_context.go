@@ -61,10 +61,13 @@ func (st *stageEvidence) contextSource(imagePath string) (ctxPath string, copied
 				switch {
 				case err == nil && info.IsDir():
 					// A directory's contents go under dest.
-					if rel, ok := under(imagePath, dest); ok {
+					if rel, ok := under(imagePath, dest); ok && rel != "" {
 						p := path.Join(m, rel)
 						if fi, err := fs.Stat(ctx, p); err == nil && !fi.IsDir() {
 							return p, true, true
+						}
+						if len(c.Sources) == 1 {
+							return p, true, false // the context at hand lacks it
 						}
 					}
 				case err == nil:

@@ -178,6 +178,9 @@ func (st *stageEvidence) reportReason() string {
 			return "its label " + k + " makes it a GitHub Docker container action, which GitHub documents must run as root"
 		}
 	}
+	if name := st.helpCLI(); name != "" {
+		return "its ENTRYPOINT " + name + " with CMD " + strings.Join(st.f.Cmd.CmdLine, " ") + " is a command-line tool, run over mounted files and directories that root owns"
+	}
 	if name := st.toolEntry(); name != "" {
 		return "its command " + name + " " + runas.ForProgram(name).Reason
 	}
@@ -315,6 +318,12 @@ func (st *stageEvidence) risks() []string {
 			out = append(out, "its command "+entry[0].Name+" is a script the image installs, which harden cannot read: check that it writes no root-owned path")
 		}
 	}
+	if name := st.portlessEntrypoint(); name != "" {
+		out = append(out, "its ENTRYPOINT "+name+" exposes no port: a command-line tool, which may write to the current directory or to a mounted directory that root owns")
+	}
+	if conf := st.packagedConfig(); conf != "" {
+		out = append(out, "its command reads "+conf+", which a package installs and harden cannot read: check the paths it writes (data, logs, pid files)")
+	}
 	if st.serverPkg != nil {
 		out = append(out, "it installs "+st.serverPkg.Key+", whose "+st.serverPkg.Reason+": check that its command does not start it")
 	}
@@ -354,4 +363,57 @@ func (st *stageEvidence) baseShown() string {
 
 func (st *stageEvidence) describeRisks(r []string) string {
 	return fmt.Sprintf("Final stage runs as root; a USER may break it: %s", strings.Join(r, "; "))
+}
+
+// packagedConfig returns a configuration file under /etc that the CMD or
+// ENTRYPOINT names and that no COPY brings from the build context: a
+// package's, whose paths are unknown here.
+func (st *stageEvidence) packagedConfig() string {
+	for _, c := range st.cmdLines() {
+		for _, cmd := range shell.RunCommands(c.ShellDependantCmdLine) {
+			for _, a := range cmd.Args {
+				v := a.Value
+				if _, val, ok := strings.Cut(v, "="); ok && strings.HasPrefix(v, "-") {
+					v = val
+				}
+				if !a.Literal || !strings.HasPrefix(v, "/etc/") || !configExt[path.Ext(v)] {
+					continue
+				}
+				if _, copied, exists := st.contextSource(v); copied && exists {
+					continue // read from the context
+				}
+				return v
+			}
+		}
+	}
+	return ""
+}
+
+// helpCLI returns the ENTRYPOINT's program when the CMD only asks it for
+// help or its version: the image is a command-line tool.
+func (st *stageEvidence) helpCLI() string {
+	if st.f.Entrypoint == nil || st.f.Cmd == nil || st.f.Cmd.PrependShell || len(st.f.Cmd.CmdLine) != 1 {
+		return ""
+	}
+	switch st.f.Cmd.CmdLine[0] {
+	case "--help", "-h", "help", "--version", "-v", "version", "-help":
+		if entry := st.entryCommands(); len(entry) > 0 {
+			return entry[0].Name
+		}
+	}
+	return ""
+}
+
+// portlessEntrypoint returns the ENTRYPOINT's program when the image
+// exposes no port and declares no VOLUME: a command-line program rather
+// than a server; or "".
+func (st *stageEvidence) portlessEntrypoint() string {
+	if st.f.Entrypoint == nil || len(st.f.Ports) > 0 || len(st.f.Volumes) > 0 {
+		return ""
+	}
+	entry := st.entryCommands()
+	if len(entry) == 0 || strings.HasSuffix(entry[0].Name, ".sh") || passWrappers[entry[0].Name] {
+		return ""
+	}
+	return entry[0].Name
 }

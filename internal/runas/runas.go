@@ -142,6 +142,11 @@ func (e *Entry) Name() string {
 	return e.Key
 }
 
+// DataServer is the reason of database and broker servers: they need
+// root, or the user the Dockerfile creates for them and gives their
+// directories to.
+const DataServer = "is a database or broker server that writes its data, logs and pid files under directories made for root or for its own system user"
+
 // Reasons shared by many entries.
 const (
 	gosu        = "its entrypoint starts as root and drops privileges itself (gosu/su-exec)"
@@ -229,6 +234,14 @@ var table = func() []Entry {
 		"coredns", "unbound", "pdns_server", "pdns_recursor", "knotd", "nsd")
 	programs(Capability, "locks memory (mlock) or manages cgroups and chroots as an orchestrator agent, which needs root or capabilities",
 		"vault", "nomad", "k3s", "k3s-agent", "consul-template")
+	programs(StartsAsRoot, DataServer,
+		"couchdb", "mongod", "redis-server", "valkey-server", "mysqld", "mariadbd", "postgres", "pg_ctl", "rabbitmq-server",
+		"zkServer.sh", "kafka-server-start.sh", "cassandra", "influxd", "etcd", "qdrouterd", "activemq", "artemis")
+	programs(Capability, "talks to the Docker daemon through its socket, which only root (or the host's docker group) can use",
+		"watchtower", "docker", "docker-compose", "lazydocker", "dive", "ctop", "portainer", "docker-gc", "dockviz")
+	programs(Capability, "reads the host's cgroups, /sys and container runtime sockets, which needs root",
+		"cadvisor", "falco", "osqueryd", "node-problem-detector")
+	programs(Capability, "traces other processes, which needs root or CAP_SYS_PTRACE", "strace", "ltrace", "gdb", "gdbserver", "htop", "sysdig", "bcc")
 	programs(Capability, "sends raw packets, which needs root or CAP_NET_RAW", "traceroute", "mtr", "masscan", "hping3", "arping", "zmap")
 
 	paths := func(need Need, reason string, keys ...string) {
