@@ -56,6 +56,10 @@ type Case struct {
 	// (its entrypoint drops privileges itself). Only with Unchanged, and the
 	// expected output must then show the process running with a non-zero uid.
 	KeepsRoot string
+	// NeedsRoot, when set, says why harden reports that the image must keep
+	// running as root (the evidence it read, such as a script writing under
+	// /root) and leaves it alone. Only with Unchanged.
+	NeedsRoot string
 }
 
 // User forms.
@@ -177,6 +181,8 @@ func LoadCase(dir string) (Case, error) {
 				c.Limit = val
 			case "keeps-root":
 				c.KeepsRoot = val
+			case "needs-root":
+				c.NeedsRoot = val
 			default:
 				return fail("case:%d: unknown key %q", n, key)
 			}
@@ -197,6 +203,9 @@ func LoadCase(dir string) (Case, error) {
 	}
 	if c.Unchanged && c.ExpectedFixed != c.Expected {
 		return fail("unchanged, yet expected.fixed differs from expected")
+	}
+	if c.NeedsRoot != "" && !c.Unchanged {
+		return fail("needs-root needs unchanged: yes")
 	}
 	if c.KeepsRoot != "" {
 		if !c.Unchanged {
