@@ -189,8 +189,8 @@ func (st *stageEvidence) reportReason() string {
 			return "its command " + cmd.Name + " --daemon runs a daemon, which starts as root to bind its port and drops privileges itself"
 		}
 		for _, name := range daemonNames(cmd) {
-			if e := runas.ForProgram(name); e != nil && (e.Need == runas.Capability || e.Derived && st.installs(e)) {
-				return "its command " + name + " " + strings.TrimPrefix(e.Reason, "is ")
+			if e := runas.ForProgram(name); e != nil && (e.Need == runas.Capability || e.Derived && st.created == nil && st.installs(e)) {
+				return "its command " + name + " " + e.Reason
 			}
 		}
 	}
@@ -221,12 +221,7 @@ func (st *stageEvidence) reportReason() string {
 // installs reports whether a RUN of the stage installs the Debian package
 // a derived program entry comes from.
 func (st *stageEvidence) installs(e *runas.Entry) bool {
-	for _, p := range runas.Entries(runas.Package) {
-		if p.Derived && strings.Contains(e.Reason, "Debian's "+p.Key+",") && st.f.Installs(p.Key) {
-			return true
-		}
-	}
-	return false
+	return e.FromPackage != "" && st.f.Installs(e.FromPackage)
 }
 
 // commentAbove returns the text of the comment directly above a line, when

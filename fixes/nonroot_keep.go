@@ -42,6 +42,9 @@ func (st *stageEvidence) keepRoot() string {
 				continue // BusyBox's httpd applet is a plain server, not Apache
 			}
 			if e := runas.ForProgram(name); e != nil && e.Need == runas.StartsAsRoot {
+				if e.Derived {
+					continue // only with its package installed: reportReason
+				}
 				if e.Reason == runas.DataServer && st.created != nil {
 					continue // the Dockerfile made a user for it
 				}

@@ -8,6 +8,8 @@
 // too.
 package runas
 
+//go:generate go run gen.go
+
 import (
 	"fmt"
 	"strings"
@@ -131,6 +133,8 @@ type Entry struct {
 	// Derived is true for entries generated from Debian's maintainer
 	// scripts (see gen.go), false for curated ones.
 	Derived bool
+	// FromPackage is the Debian package a derived program entry comes from.
+	FromPackage string
 }
 
 // Name is the entry's key with its option, as messages show it:
@@ -307,7 +311,7 @@ var table = func() []Entry {
 		}
 	}
 	for _, p := range debianSystemUsers {
-		reason := "creates system user " + strings.Join(p.Users, ", ") + " in its maintainer scripts (Debian " + p.Package + "): its daemon starts as root and drops privileges to it"
+		reason := "daemon starts as root and drops privileges to system user " + strings.Join(p.Users, ", ") + ", which its maintainer scripts create (Debian " + p.Package + ")"
 		if !havePkg[p.Package] {
 			havePkg[p.Package] = true
 			t = append(t, Entry{Kind: Package, Key: p.Package, Need: StartsAsRoot, Reason: reason, Derived: true})
@@ -315,7 +319,7 @@ var table = func() []Entry {
 		for _, prog := range p.Daemons {
 			if !haveProg[prog] && shell.KindOf(prog) == shell.NotAShell {
 				haveProg[prog] = true
-				t = append(t, Entry{Kind: Program, Key: prog, Need: StartsAsRoot, Derived: true,
+				t = append(t, Entry{Kind: Program, Key: prog, Need: StartsAsRoot, Derived: true, FromPackage: p.Package,
 					Reason: "is the daemon of Debian's " + p.Package + ", which creates system user " + strings.Join(p.Users, ", ") + ": it starts as root and drops privileges itself"})
 			}
 		}
