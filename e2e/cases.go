@@ -62,6 +62,10 @@ type Case struct {
 	// RegistryHost/repository:tag; harden must pin each to a digest, and both
 	// builds pull from the registry (--pull=always --tls-verify=false).
 	Registry []RegistryPush
+	// NeedsRoot, when set, says why harden reports that the image must keep
+	// running as root (the evidence it read, such as a script writing under
+	// /root) and leaves it alone. Only with Unchanged.
+	NeedsRoot string
 }
 
 // RegistryHost is where the e2e registry listens.
@@ -201,6 +205,8 @@ func LoadCase(dir string) (Case, error) {
 					}
 					c.Registry = append(c.Registry, RegistryPush{Local: local, Repo: repo})
 				}
+			case "needs-root":
+				c.NeedsRoot = val
 			default:
 				return fail("case:%d: unknown key %q", n, key)
 			}
@@ -226,6 +232,9 @@ func LoadCase(dir string) (Case, error) {
 	}
 	if c.Unchanged && c.ExpectedFixed != c.Expected {
 		return fail("unchanged, yet expected.fixed differs from expected")
+	}
+	if c.NeedsRoot != "" && !c.Unchanged {
+		return fail("needs-root needs unchanged: yes")
 	}
 	if c.KeepsRoot != "" {
 		if !c.Unchanged {

@@ -2,6 +2,7 @@ package fixes
 
 import (
 	"fmt"
+	"io/fs"
 	"path"
 	"slices"
 	"sort"
@@ -45,10 +46,10 @@ CMD ["app"]
   USER 0:0 count as root), it switches to a non-root user, chosen by base:
     - Debian, Ubuntu, RHEL/CentOS/Fedora/UBI, Amazon Linux (useradd; on
       Amazon Linux and ubi-minimal only once a RUN installs shadow-utils):
-        RUN groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid app --no-create-home --no-log-init --shell /sbin/nologin app
+        RUN groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid app --create-home --home-dir /home/app --no-log-init --shell /sbin/nologin app
         USER 10001:10001
     - Alpine and BusyBox (addgroup/adduser applets):
-        RUN addgroup -S -g 10001 app && adduser -S -D -H -u 10001 -G app -s /sbin/nologin app
+        RUN addgroup -S -g 10001 app && adduser -S -D -h /home/app -u 10001 -G app -s /sbin/nologin app
         USER 10001:10001
     - bases that ship a non-root user (node: 1000, distroless and Chainguard:
       65532, dev containers: 1000, .NET 8+: 1654): only USER with its ids;
@@ -70,6 +71,29 @@ CMD ["app"]
   before it (buildah and the legacy builder discard later changes to a
   volume). Under a non-POSIX SHELL (e.g. PowerShell on Linux) the RUN uses
   exec form through /bin/sh.
+
+  The new user gets a home (/home/app) for the tools that keep files under
+  ~, and /bin/sh as its shell when the command is an interactive program
+  that starts the user's shell (tmux, terminal emulators). Directories the
+  command is known to write (from the CMD, the ENTRYPOINT, the scripts they
+  run, ENV variables such as DATA_DIR, data directories a RUN mkdir made)
+  are given to it with chown -R, as are VOLUME directories; ADD <url>
+  downloads (mode 0600) get --chmod=644.
+
+Three outcomes
+  It reads the build context (the Dockerfile's directory or --context): the
+  entrypoint and command scripts that COPY and ADD bring in, parsed as
+  shell, and the configuration files (*.conf, *.ini, *.cfg, *.cnf) they
+  copy. Then:
+  - default edit: nothing suggests the process needs root or writes a
+    path it will not own;
+  - unsafe edit (--unsafe): the same edit, with the evidence to check in
+    its message: a script copied from a context that is not available, a
+    write to a root-owned path (/etc, /var/run/x.pid), a RUN of a script the
+    context does not hold, a package that creates its own system user, a
+    base image harden does not know, a WORKDIR the Dockerfile never fills,
+    a chmod that takes read access from others;
+  - report only: the evidence says root is needed (below).
 
 Why
   A process running as root in a container is root on the host's kernel: one
@@ -109,6 +133,22 @@ What it will not do
   - it uses /root (WORKDIR, HOME, files copied there, mounts documented
     there), which a non-root user cannot reach;
   - it names several users and harden cannot tell which is the app's;
+  - a script it runs drops privileges (gosu, su-exec, setpriv…), uses
+    sudo, writes under /root, or starts a daemon; a configuration file it
+    copies has a user= directive (the daemon drops privileges itself);
+  - it is a tool or CI step (its ENTRYPOINT is a CLI or build tool, an
+    action.yml beside it declares a Docker container action, a LABEL
+    com.github.actions.*, a script that reads CI variables): it runs over
+    a mounted workspace that root owns;
+  - it needs privileges beyond files: a documented mount of the Docker
+    socket or a device, real-time scheduling, raw sockets, mlock, an
+    orchestrator agent; every port it EXPOSEs (ARG defaults substituted)
+    is below 1024; its base is ASP.NET before 8 (port 80);
+  - its USER names a variable, or a comment right above its USER root
+    explains it: the author's decision;
+  - a shell-less base (scratch, distroless) with a VOLUME, which cannot be
+    given to the user;
+  - it installs programs under /root (cabal install, pip install --user);
   - its base image is a variable without a default and nothing in the stage
     tells its family, or an unknown image whose /home/USER the stage works
     in (the base likely ships that user).
@@ -116,8 +156,13 @@ What it will not do
   another --target is not covered), stages that only export files (FROM
   scratch without CMD or ENTRYPOINT) or bootc host images, and it does not
   chown files copied earlier in the build. It cannot see inside base images:
-  an unknown base that already runs as a non-root user of its own gets USER
-  65532:65532; add a USER line yourself or suppress the fix there.`,
+  an unknown base gets USER 65532:65532 as an unsafe edit only.
+  Test fixtures (under testdata/, testfiles/, fixtures/, or beside an
+  expected-output file) are reported, never edited.`,
+}
+
+func init() {
+	NonRootUser.Doc += "\n\nThe table (internal/runas): kind, need, key, reason\n" + runas.Describe()
 }
 
 // Ids of the user harden creates, and of the numeric user for bases where
@@ -140,7 +185,7 @@ func checkNonRootUser(pass *transform.Pass) {
 		if !images.IsRootUser(f.User) {
 			return
 		}
-	} else if f.Image.NonRoot {
+	} else if f.Image.NonRoot || runas.ForNonRootImage(f.Base) != nil {
 		return
 	}
 	if f.Image.Exempt != "" {
@@ -149,16 +194,23 @@ func checkNonRootUser(pass *transform.Pass) {
 	if f.Base == "scratch" && f.Entrypoint == nil && f.Cmd == nil {
 		return // exports files; nothing runs in it
 	}
-	st := newStageEvidence(d, f)
+	st := newStageEvidence(d, f, pass.Context)
+	st.readContext()
+	st.commandWrites()
 
 	line := final.From.StartLine
 	if f.UserNode != nil && d.StageOf(f.UserNode) == final {
 		line = f.UserNode.StartLine
 	}
-	if why := st.keepRoot(); why != "" {
+	why := st.keepRoot()
+	if why == "" {
+		why = st.reportReason()
+	}
+	if why != "" {
 		pass.Reportf(line, "Final stage runs as root, but %s: not adding USER", why)
 		return
 	}
+	risks := st.risks()
 
 	plan := st.plan(userFromConfig(pass.Config))
 	anchor := final.From
@@ -186,11 +238,17 @@ func checkNonRootUser(pass *transform.Pass) {
 	default:
 		edits = append(edits, d.InsertAfter(anchor, d.Lines(st.runLine(plan.run), userLine)))
 	}
+	edits = append(edits, st.addChmods()...)
 	msg := "Final stage runs as root"
+	applicability := transform.Safe
+	if len(risks) > 0 {
+		msg = st.describeRisks(risks)
+		applicability = transform.Unsafe
+	}
 	if ports := st.lowPorts(); len(ports) > 0 {
 		msg += fmt.Sprintf("; note: port %s is below 1024, which a non-root process may not be allowed to bind", strings.Join(ports, ", "))
 	}
-	pass.Report(transform.Finding{Line: line, Message: msg, Title: plan.message, Edits: edits})
+	pass.Report(transform.Finding{Line: line, Message: msg, Title: plan.message, Edits: edits, Applicability: applicability})
 }
 
 // stageEvidence is what non-root-user reads from the facts of the final
@@ -211,6 +269,24 @@ type stageEvidence struct {
 
 	created      *transform.CreatedUser // last non-root user a RUN creates
 	createdNames []string               // every non-root user a RUN creates, in order
+
+	// What the build context and the container's command show
+	// (nonroot_context.go).
+	ctx           fs.FS
+	madeDirs      []string // directories RUN mkdir creates
+	unreadable    string   // a RUN chmod that takes read access from others
+	unknownScript string   // a script copied from the context that is not here
+	scriptDrop    string   // a script that drops privileges itself
+	sudo          string   // a script or command that runs sudo
+	scriptNeed    string   // a script that starts a daemon or needs a capability
+	scriptRoot    string   // a script that uses /root
+	ciVar         string   // a CI variable a script reads
+	action        string   // action.yml declaring a Docker container action
+	userConfig    string   // a config file with a user directive
+	writeRisk     []string // paths written that cannot be given to the user
+	writeDirs     []string // directories written that the new user gets
+	runScripts    []string // RUNs of scripts from the context that is not here
+	readScripts   []string // base names of the scripts read from the context
 }
 
 // ownerUse is a user the Dockerfile chowns files to.
@@ -232,10 +308,10 @@ var droppers = func() []string {
 
 // runKeywords are the words that make a RUN worth reading for this fix
 // (users created and package managers used come from the facts).
-var runKeywords = append([]string{"gosu", "su-exec", "chown"}, runas.Keys(runas.Package)...)
+var runKeywords = append([]string{"gosu", "su-exec", "chown", "mkdir", "chmod", ".sh", "cabal", "stack", "--user", "/", "~", "HOME"}, runas.Keys(runas.Package)...)
 
-func newStageEvidence(d *transform.Document, f *transform.Facts) *stageEvidence {
-	st := &stageEvidence{d: d, f: f, mentions: map[string]bool{}}
+func newStageEvidence(d *transform.Document, f *transform.Facts, ctx fs.FS) *stageEvidence {
+	st := &stageEvidence{d: d, f: f, mentions: map[string]bool{}, ctx: ctx}
 	for _, c := range f.Copies {
 		st.copied(c)
 	}
@@ -332,6 +408,56 @@ func (st *stageEvidence) learn(cmd shell.Command, r *transform.StageRun) {
 			}
 		}
 	}
+	if home := st.f.Env["HOME"]; home == "" || underRoot(home) {
+		for _, a := range cmd.Args {
+			v := a.Value
+			dotAtRoot := len(v) > 2 && strings.HasPrefix(v, "/.") && v[2] != '.' && v[2] != '/'
+			if (strings.HasPrefix(v, "~/") || strings.HasPrefix(v, "$HOME/") || strings.HasPrefix(v, "${HOME}/") || dotAtRoot) && st.rootHome == "" {
+				st.rootHome = fmt.Sprintf("/root (RUN at line %d puts %s in root's home, which the new user's $HOME is not)", r.Node.StartLine, v)
+			}
+		}
+	}
+	switch {
+	case cmd.Name == "cabal" || cmd.Name == "stack":
+		if len(cmd.Args) > 0 && cmd.Args[0].Value == "install" && st.rootHome == "" && !strings.HasPrefix(st.f.Env["HOME"], "/") {
+			st.rootHome = "/root (RUN " + cmd.Name + " install puts its programs under /root/.cabal or /root/.local)"
+		}
+	case cmd.Name == "pip" || cmd.Name == "pip3":
+		if cmd.Has("--user") && st.rootHome == "" && st.f.Env["HOME"] == "" {
+			st.rootHome = "/root (RUN pip install --user installs under /root/.local)"
+		}
+	}
+	if st.ctx != nil {
+		raw := ""
+		if len(cmd.Args) > 0 && (cmd.Name == "sh" || cmd.Name == "bash") && cmd.Args[0].Literal && !strings.HasPrefix(cmd.Args[0].Value, "-") {
+			raw = cmd.Args[0].Value
+		}
+		if raw == "" {
+			raw = st.rawProgram(r, cmd)
+		}
+		if raw != "" && (strings.Contains(raw, "/") || strings.HasSuffix(raw, ".sh")) {
+			for _, c := range st.candidates(raw, true) {
+				if _, copied, exists := st.contextSource(c); copied && !exists {
+					st.runScripts = append(st.runScripts, fmt.Sprintf("RUN at line %d runs %s from the build context, which is not available here: check what it installs and creates", r.Node.StartLine, c))
+					break
+				}
+			}
+		}
+	}
+	if cmd.Name == "mkdir" {
+		for _, a := range cmd.Args {
+			if v := r.Value(a); a.Literal && strings.HasPrefix(v, "/") {
+				st.madeDirs = append(st.madeDirs, path.Clean(v))
+			}
+		}
+	}
+	if cmd.Name == "chmod" && st.unreadable == "" {
+		if pos := cmd.Positionals(nil); len(pos) >= 2 {
+			if m := r.Value(pos[0]); takesReadFromOthers(m) {
+				st.unreadable = fmt.Sprintf("RUN at line %d runs chmod %s %s", r.Node.StartLine, m, r.Value(pos[1]))
+			}
+		}
+	}
 	if cmd.Name == "chown" {
 		if pos := cmd.Positionals(map[string]bool{"--from": true, "--reference": true}); len(pos) >= 2 {
 			var paths []string
@@ -343,11 +469,26 @@ func (st *stageEvidence) learn(cmd shell.Command, r *transform.StageRun) {
 	}
 }
 
-// lowPorts are the EXPOSEd ports below 1024, as written, sorted.
+// rawProgram returns the program of cmd as written in the RUN, with its
+// directory ("/container/install.sh"), or "" when it has none.
+func (st *stageEvidence) rawProgram(r *transform.StageRun, cmd shell.Command) string {
+	for _, part := range r.Cmd.CmdLine {
+		for _, f := range strings.Fields(part) {
+			f = strings.Trim(f, `"';()&|`)
+			if strings.Contains(f, "/") && path.Base(f) == cmd.Name {
+				return f
+			}
+		}
+	}
+	return ""
+}
+
+// lowPorts are the EXPOSEd ports below 1024, with their variables
+// substituted (EXPOSE $PORT with ARG PORT=80), sorted.
 func (st *stageEvidence) lowPorts() []string {
 	var ports []string
 	for _, p := range st.f.Ports {
-		port, _, _ := strings.Cut(p.Spec, "/")
+		port, _, _ := strings.Cut(p.Expanded, "/")
 		if n, err := strconv.Atoi(port); err == nil && n > 0 && n < 1024 {
 			ports = append(ports, port)
 		}

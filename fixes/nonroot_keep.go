@@ -42,12 +42,18 @@ func (st *stageEvidence) keepRoot() string {
 				continue // BusyBox's httpd applet is a plain server, not Apache
 			}
 			if e := runas.ForProgram(name); e != nil && e.Need == runas.StartsAsRoot {
+				if e.Derived {
+					continue // only with its package installed: reportReason
+				}
+				if e.Reason == runas.DataServer && st.created != nil {
+					continue // the Dockerfile made a user for it
+				}
 				return "its command " + name + " " + e.Reason
 			}
 		}
 	}
 	if e := runas.ForImage(f.Base); e != nil {
-		return "base image " + f.Base + " must start as root: " + e.Reason
+		return "base image " + st.baseShown() + " must start as root: " + e.Reason
 	}
 	flag, rootMount := st.documentedRun()
 	if flag != "" {
@@ -205,14 +211,10 @@ func (st *stageEvidence) homeUser() string {
 // ENTRYPOINT's, else the CMD's.
 func (st *stageEvidence) entryCommands() []shell.Command {
 	var out []shell.Command
-	cmd := st.f.Cmd
-	// Known bug, kept while this fix moved onto the facts: it has always
-	// dropped a CMD written before the ENTRYPOINT of the same stage, which
-	// buildkit keeps (only a CMD inherited from an earlier stage is reset).
-	if e := st.f.Entrypoint; e != nil && cmd != nil && cmd.Node.StartLine < e.Node.StartLine {
-		cmd = nil
-	}
-	for _, c := range []*transform.CmdLine{st.f.Entrypoint, cmd} {
+	// The facts keep a CMD written before the ENTRYPOINT of the same
+	// stage, as buildkit does (only a CMD inherited from an earlier stage
+	// is reset).
+	for _, c := range []*transform.CmdLine{st.f.Entrypoint, st.f.Cmd} {
 		if c != nil {
 			out = append(out, shell.RunCommands(c.ShellDependantCmdLine)...)
 		}
@@ -241,9 +243,11 @@ func (st *stageEvidence) devContainer() string {
 
 // documentedRun reads the `docker run` (or podman run) command lines in the
 // file's comments and LABELs, the only word a Dockerfile has on how its
-// image is run. It returns the first flag that gives the container
+// image is run; a comment line ending in a backslash continues on the next
+// comment line. It returns the first flag that gives the container
 // privileges a non-root user does not get (--privileged, --cap-add,
-// --device), and the first volume mounted under /root.
+// --device, or a mount of a root-only socket or device), and the first
+// volume mounted under /root.
 func (st *stageEvidence) documentedRun() (flag, rootMount string) {
 	d := st.d
 	lowerSrc := bytes.ToLower(d.Src)
@@ -258,20 +262,55 @@ func (st *stageEvidence) documentedRun() (flag, rootMount string) {
 			}
 		}
 	}
+	text := func(l int) string {
+		line := d.Line(l)
+		if d.IsComment(l) {
+			line = strings.TrimPrefix(strings.TrimSpace(line), "#")
+		}
+		return strings.TrimRight(line, "\r\n")
+	}
 	for l := 1; l <= d.LineCount(); l++ {
 		if !isLabel[l] && !d.IsComment(l) {
 			continue
 		}
-		line := d.Line(l)
+		line := text(l)
 		lower := strings.ToLower(line)
-		if !strings.Contains(lower, "docker run") && !strings.Contains(lower, "podman run") && !strings.Contains(lower, "${opt1}") {
+		i := strings.Index(lower, "docker run")
+		if i < 0 {
+			i = strings.Index(lower, "podman run")
+		}
+		if i < 0 {
+			i = strings.Index(lower, "${opt1}")
+		}
+		if i < 0 {
 			continue
 		}
-		for _, f := range strings.Fields(line) {
+		line = line[i:]
+		// Join the comment lines it continues on.
+		for strings.HasSuffix(strings.TrimSpace(line), "\\") && l+1 <= d.LineCount() && (d.IsComment(l+1) || isLabel[l+1]) {
+			l++
+			line = strings.TrimSuffix(strings.TrimSpace(line), "\\") + " " + text(l)
+		}
+		fields := strings.Fields(line)
+		for k, f := range fields {
 			f = strings.Trim(f, `"'\`)
 			for _, fl := range []string{"--privileged", "--cap-add", "--device"} {
 				if flag == "" && (f == fl || strings.HasPrefix(f, fl+"=")) {
 					flag = fl
+				}
+			}
+			mount := ""
+			if f == "-v" || f == "--volume" || f == "--mount" {
+				if k+1 < len(fields) {
+					mount = strings.Trim(fields[k+1], `"'`)
+				}
+			} else if v, ok := strings.CutPrefix(f, "--volume="); ok {
+				mount = v
+			}
+			if mount != "" && flag == "" {
+				host, _, _ := strings.Cut(mount, ":")
+				if e := runas.ForPath(host); e != nil {
+					flag = "a mount of " + host + " (" + strings.TrimPrefix(e.Reason, "is ") + ")"
 				}
 			}
 			if i := strings.Index(f, ":/root"); rootMount == "" && i > 0 && underRoot(f[i+1:]) {

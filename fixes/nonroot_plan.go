@@ -10,6 +10,7 @@ import (
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
 
 	"github.com/harden-dev/harden/internal/images"
+	"github.com/harden-dev/harden/internal/runas"
 	"github.com/harden-dev/harden/transform"
 )
 
@@ -61,11 +62,19 @@ func (st *stageEvidence) volumeBefore(anchor, after *parser.Node) *parser.Node {
 func (st *stageEvidence) plan(u newUser) userPlan {
 	vols := st.volumeArgs()
 	chowns := vols != "" && st.f.HasShell && st.family != images.Windows
+	dirs := st.writeArgs()
+	if !st.f.HasShell || st.family == images.Windows {
+		dirs = ""
+	}
 	chown := func(owner string) string {
+		all := strings.TrimSpace(vols + " " + dirs)
 		if !chowns {
+			all = dirs
+		}
+		if all == "" {
 			return ""
 		}
-		return "mkdir -p " + vols + " && chown " + owner + " " + vols
+		return "mkdir -p " + all + " && chown -R " + owner + " " + all
 	}
 	join := func(parts ...string) string {
 		var keep []string
@@ -110,17 +119,75 @@ func (st *stageEvidence) plan(u newUser) userPlan {
 	switch st.family {
 	case images.Useradd:
 		create := "groupadd --system --gid " + gid + " " + u.name + " && useradd --system --uid " + uid +
-			" --gid " + u.name + " --no-create-home --no-log-init --shell /sbin/nologin " + u.name
+			" --gid " + u.name + " --create-home --home-dir /home/" + u.name + " --no-log-init --shell " + st.loginShell() + " " + u.name
 		return userPlan{run: join(create, chown(u.name+":"+u.name)), chowns: chowns, user: ids,
 			message: fmt.Sprintf("Create user %s (%s) and switch to it with USER %s", u.name, ids, ids)}
 	case images.BusyBox:
-		create := "addgroup -S -g " + gid + " " + u.name + " && adduser -S -D -H -u " + uid +
-			" -G " + u.name + " -s /sbin/nologin " + u.name
+		create := "addgroup -S -g " + gid + " " + u.name + " && adduser -S -D -h /home/" + u.name + " -u " + uid +
+			" -G " + u.name + " -s " + st.loginShell() + " " + u.name
 		return userPlan{run: join(create, chown(u.name+":"+u.name)), chowns: chowns, user: ids,
 			message: fmt.Sprintf("Create user %s (%s) and switch to it with USER %s", u.name, ids, ids)}
 	}
 	return userPlan{run: chown(nobodyIDs), chowns: chowns, user: nobodyIDs,
 		message: "Switch the final stage to the numeric non-root USER " + nobodyIDs}
+}
+
+// loginShell is the new user's shell: /sbin/nologin, or /bin/sh when the
+// container starts an interactive program that starts the user's shell.
+func (st *stageEvidence) loginShell() string {
+	for _, cmd := range st.entryCommands() {
+		if e := runas.ForProgram(cmd.Name); e != nil && e.Need == runas.Interactive {
+			return "/bin/sh"
+		}
+	}
+	return "/sbin/nologin"
+}
+
+// writeArgs is the directories the container is known to write, other
+// than VOLUMEs, as shell words, or "".
+func (st *stageEvidence) writeArgs() string {
+	var out []string
+	for _, d := range st.writeDirs {
+		out = append(out, shellQuote(d))
+	}
+	return strings.Join(out, " ")
+}
+
+// addChmods gives files that ADD downloads (mode 0600) a mode the new user
+// can read, with --chmod=644 on each ADD <url> of the final stage that has
+// no --chmod of its own.
+func (st *stageEvidence) addChmods() []transform.Edit {
+	var edits []transform.Edit
+	if st.family == images.Windows {
+		return nil
+	}
+	for _, c := range st.f.Copies {
+		if !c.Add || c.Stage != st.f.Stage || len(c.Sources) == 0 {
+			continue
+		}
+		urls := true
+		for _, src := range c.Sources {
+			if !(strings.HasPrefix(src, "http://") || strings.HasPrefix(src, "https://")) || strings.HasSuffix(src, ".git") {
+				urls = false
+			}
+		}
+		in := st.d.Inst(c.Node)
+		if !urls || in == nil {
+			continue
+		}
+		has := false
+		for _, fl := range in.Flags {
+			if strings.EqualFold(strings.TrimLeft(fl.Name.Value, "-"), "chmod") {
+				has = true
+			}
+		}
+		if !has {
+			if e, ok := in.AddFlag("--chmod=644"); ok {
+				edits = append(edits, e)
+			}
+		}
+	}
+	return edits
 }
 
 // volumeArgs is the VOLUME paths as shell words, or "".

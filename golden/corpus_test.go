@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/harden-dev/harden/fixes"
+	"github.com/harden-dev/harden/internal/buildctx"
 	"github.com/harden-dev/harden/internal/promise"
 	"github.com/harden-dev/harden/transform"
 )
@@ -182,7 +183,13 @@ func TestCorpusCLI(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		res, err := transform.Run(context.Background(), name, src, transform.Options{Fixes: fixes.All(), Offline: true})
+		// The CLI reads each file's directory as its build context.
+		opts := transform.Options{Fixes: fixes.All(), Offline: true}
+		if c, err := buildctx.Open(filepath.Join(dir, filepath.Dir(name)), buildctx.Options{}); err == nil {
+			opts.Context = c
+			defer c.Close()
+		}
+		res, err := transform.Run(context.Background(), name, src, opts)
 		if err == nil {
 			want.WriteString(res.Diff())
 		}

@@ -9,6 +9,10 @@
 //	flags   (optional) one line of flags for harden fix, e.g. --unsafe
 //	stderr  (optional) the expected standard error; its presence means the
 //	        case expects exit status 2 and an untouched file
+//	check   (optional) what `harden check [flags] Dockerfile` prints: the
+//	        finding's outcome (default, unsafe, none) and its reason
+//	context/ (optional) files of the build context beside the Dockerfile;
+//	        such a case gives --context . in its flags
 //
 // FIX is the name of a fix: its cases run that fix alone, with
 // `--select FIX --offline` before the case's flags (and `--lock lock.json`
@@ -128,6 +132,7 @@ func caseOptions(t *testing.T, flags []string, lockPath string) transform.Option
 	offline := fs.Bool("offline", false, "")
 	fs.String("lock", "", "")
 	updateDigests := fs.Bool("update-digests", false, "")
+	fs.String("context", "", "") // the promises are checked without the build context
 	if err := fs.Parse(flags); err != nil {
 		t.Fatalf("flags: %v", err)
 	}
@@ -191,6 +196,10 @@ func TestGolden(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
+			// A case's context/ folder is the build context beside its
+			// Dockerfile (give the case --context . in its flags, so that
+			// standard input reads it too).
+			copyTree(t, filepath.Join(dir, "context"), work)
 			// The patched file, through standard input.
 			output, stderr, code := runHarden(t, work, input, append(append([]string{"fix"}, flags...), "-")...)
 			// The diff, from a file named Dockerfile in the working directory.
@@ -221,6 +230,18 @@ func TestGolden(t *testing.T) {
 				t.Fatal("harden fix without -w modified the file")
 			}
 
+			// A case's check file is what `harden check` reports: which of
+			// the three outcomes (default edit, unsafe edit, report) and why.
+			checkOut, _, _ := runHarden(t, work, nil, append(append([]string{"check"}, flags...), "Dockerfile")...)
+			if want, ok := readOptional(t, filepath.Join(dir, "check")); ok {
+				if *update {
+					if err := os.WriteFile(filepath.Join(dir, "check"), []byte(checkOut), 0o644); err != nil {
+						t.Fatal(err)
+					}
+				} else if checkOut != string(want) {
+					t.Errorf("check differs from %s:\n--- got ---\n%s\n--- want ---\n%s", filepath.Join(dir, "check"), checkOut, want)
+				}
+			}
 			if *update {
 				write := func(name, content string) {
 					if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
@@ -320,5 +341,31 @@ func TestCaseFlags(t *testing.T) {
 	}
 	if _, lock := caseFlags(t, filepath.Join(root, "non-root-user", "own-lock")); lock != filepath.Join(root, "non-root-user", "own-lock", "lock.json") {
 		t.Errorf("the case's own lock.json must win, got %q", lock)
+	}
+}
+
+// copyTree copies the files under src (if it exists) into dst.
+func copyTree(t *testing.T, src, dst string) {
+	t.Helper()
+	if _, err := os.Stat(src); err != nil {
+		return
+	}
+	err := filepath.WalkDir(src, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		target := filepath.Join(dst, rel)
+		if d.IsDir() {
+			return os.MkdirAll(target, 0o755)
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(target, b, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }

@@ -185,6 +185,7 @@ func Collect(ctx context.Context, doc *Document, opts Options) []Finding {
 	if fsys == nil {
 		fsys = emptyFS{}
 	}
+	fixture := doc.Fixture()
 	for _, fix := range opts.Fixes {
 		if ctx.Err() != nil {
 			break
@@ -207,6 +208,9 @@ func Collect(ctx context.Context, doc *Document, opts Options) []Finding {
 			case doc.Generated():
 				f.Applicability = DisplayOnly
 				f.Reason = "generated file (its header says DO NOT EDIT): change its generator"
+			case fixture != "":
+				f.Applicability = DisplayOnly
+				f.Reason = fixture
 			case f.Applicability == Unsafe && !opts.Unsafe && !opts.Explicit[fix.Name]:
 				f.Reason = "unsafe fix: use --unsafe or --select " + fix.Name
 			default:

@@ -1,6 +1,9 @@
 package transform
 
 import (
+	"os"
+	"path"
+	"path/filepath"
 	"strings"
 )
 
@@ -135,4 +138,44 @@ func (d *Document) Suppressed(fix *Fix, line int) bool {
 		return matches(s.byLine[st.From.StartLine])
 	}
 	return false
+}
+
+// fixtureDirs are directory names that hold inputs of someone's tests.
+var fixtureDirs = map[string]bool{
+	"testdata": true, "testfiles": true, "fixtures": true, "__fixtures__": true, "test-fixtures": true,
+}
+
+// Fixture explains why the file looks like a test fixture, or returns "": it
+// lies under a testdata/, testfiles/ or fixtures/ directory, or beside an
+// expected-output file (result, expected*, *.golden). A fixture is an input
+// of its repository's tests, and editing it breaks them, so findings are
+// reported but not applied, as for generated files.
+func (d *Document) Fixture() string {
+	p := filepath.ToSlash(d.Path)
+	if p == "" || p == "-" {
+		return ""
+	}
+	dirs := strings.Split(path.Dir(p), "/")
+	for _, dir := range dirs {
+		if fixtureDirs[strings.ToLower(dir)] {
+			return "test fixture (under " + dir + "/): editing it would change its repository's tests"
+		}
+	}
+	if _, err := os.Stat(d.Path); err != nil {
+		return "" // not a file on disk (standard input): no siblings to look at
+	}
+	entries, err := os.ReadDir(filepath.Dir(d.Path))
+	if err != nil {
+		return ""
+	}
+	for _, e := range entries {
+		name := strings.ToLower(e.Name())
+		if e.IsDir() || name == strings.ToLower(filepath.Base(d.Path)) {
+			continue
+		}
+		if name == "result" || strings.HasPrefix(name, "expected") || strings.HasSuffix(name, ".golden") {
+			return "test fixture (beside the expected output " + e.Name() + "): editing it would change its repository's tests"
+		}
+	}
+	return ""
 }

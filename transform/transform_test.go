@@ -539,3 +539,48 @@ func TestEngineAppliesAloneFindingsByThemselves(t *testing.T) {
 		}
 	}
 }
+
+func TestEngineLeavesTestFixturesAlone(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, data string) string {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	src := "FROM a\nRUN x\n"
+	for _, tc := range []struct {
+		path, sibling, want string
+	}{
+		{"app/Dockerfile", "", ""},
+		{"app2/Dockerfile", "app2/README.md", ""},
+		{"pkg/testdata/case/Dockerfile", "", "under testdata/"},
+		{"parser/testfiles/mail/Dockerfile", "", "under testfiles/"},
+		{"x/Fixtures/Dockerfile", "", "under Fixtures/"},
+		{"golden1/Dockerfile", "golden1/result", "beside the expected output result"},
+		{"golden2/Dockerfile", "golden2/Dockerfile.golden", "Dockerfile.golden"},
+		{"golden3/Dockerfile", "golden3/expected.txt", "expected.txt"},
+	} {
+		p := write(tc.path, src)
+		if tc.sibling != "" {
+			write(tc.sibling, "x\n")
+		}
+		res, err := Run(context.Background(), p, []byte(src), Options{Fixes: []*Fix{appendUser}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tc.want == "" {
+			if !res.Changed() {
+				t.Errorf("%s: not changed", tc.path)
+			}
+			continue
+		}
+		if res.Changed() || len(res.Remaining) != 1 || !strings.Contains(res.Remaining[0].Reason, tc.want) {
+			t.Errorf("%s: changed=%v remaining=%v", tc.path, res.Changed(), res.Remaining)
+		}
+	}
+}

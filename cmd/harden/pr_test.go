@@ -11,6 +11,11 @@ import (
 
 const prDockerfile = "FROM debian:bookworm-slim\nCOPY app /app\nCMD [\"/app\"]\n"
 
+// prApp is the compiled program prDockerfile copies from its build
+// context: non-root-user reads the context, and edits by default only
+// when what the image starts is there.
+const prApp = "\x7fELF\x02\x01\x01\x00 a compiled program"
+
 // prRepo makes a git checkout of branch main in the working directory
 // with a bare repository as its origin, and returns the bare repository.
 func prRepo(t *testing.T, files map[string]string) (dir, bare string) {
@@ -44,7 +49,9 @@ func git(t *testing.T, dir, script string) string {
 func TestPROpensUpdatesAndStops(t *testing.T) {
 	dir, bare := prRepo(t, map[string]string{
 		"Dockerfile":          prDockerfile,
+		"app":                 prApp,
 		"svc/api.Dockerfile":  prDockerfile,
+		"svc/app":             prApp,
 		"README.md":           "FROM debian\n",
 		"vendor/x/Dockerfile": prDockerfile, // never searched
 	})
@@ -113,7 +120,7 @@ func TestPROpensUpdatesAndStops(t *testing.T) {
 
 	// main moves on: the branch is rebuilt on it, force-pushed, and the
 	// pull request updated with a comment.
-	writeTree(t, dir, map[string]string{"worker/Containerfile": prDockerfile})
+	writeTree(t, dir, map[string]string{"worker/Containerfile": prDockerfile, "worker/app": prApp})
 	git(t, dir, "git add -A && git commit -qm worker && git push -q origin main")
 	r = pr()
 	wantCode(t, r, 0)
@@ -146,7 +153,7 @@ func TestPROpensUpdatesAndStops(t *testing.T) {
 }
 
 func TestPRDryRunAndRefusals(t *testing.T) {
-	dir, bare := prRepo(t, map[string]string{"Dockerfile": prDockerfile})
+	dir, bare := prRepo(t, map[string]string{"Dockerfile": prDockerfile, "app": prApp})
 	t.Setenv("GITHUB_TOKEN", "")
 	t.Setenv("GITEA_TOKEN", "")
 	r := hardenEnv(t, &env{images: &fakeRegistry{}}, "pr", "--offline", "--dry-run", "--branch", "bot/x")

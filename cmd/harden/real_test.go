@@ -19,7 +19,7 @@ const (
 	rootDockerfile = "FROM debian:bookworm\nRUN apt-get update\nCMD [\"x\"]\n"
 	// rootFixed is what harden fix makes of rootDockerfile.
 	rootFixed = "FROM debian:bookworm\nRUN apt-get update\n" +
-		"RUN groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid app --no-create-home --no-log-init --shell /sbin/nologin app\n" +
+		"RUN groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid app --create-home --home-dir /home/app --no-log-init --shell /sbin/nologin app\n" +
 		"USER 10001:10001\n" +
 		"CMD [\"x\"]\n"
 	// nonRootDockerfile already runs as a non-root user: nothing to change.

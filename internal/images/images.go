@@ -103,6 +103,28 @@ func (r Ref) Name() string {
 	return r.Registry + "/" + r.Repo
 }
 
+// OfficialName is the name of the Docker Hub official image that a
+// reference from another registry or path mirrors, or "": a proxy cache or
+// vendored copy (mirror.gcr.io/library/node, registry.example.com/library/node,
+// registry.example.com/team/node) holds the same image as node.
+func OfficialName(ref string) string {
+	r := ParseRef(ref)
+	if r.Registry == "" && !strings.Contains(r.Repo, "/") {
+		return "" // already an official image
+	}
+	repo := r.Repo
+	if r.Registry == "" {
+		return "" // Docker Hub's user/name is someone's own image
+	}
+	if i := strings.LastIndex(repo, "/"); i >= 0 {
+		repo = repo[i+1:]
+	}
+	if repo == "" || repo == r.Name() {
+		return ""
+	}
+	return repo
+}
+
 // DevContainerUser is the user dev container images ship (vscode, 1000).
 var DevContainerUser = &User{"vscode", 1000, 1000}
 
@@ -177,9 +199,12 @@ var rules = func() []rule {
 		{Name: "mcr.microsoft.com/windows/servercore/iis", Info: windowsRoot},
 		{Name: "mcr.microsoft.com/dotnet/framework/*", Info: windowsRoot},
 		{Name: "mcr.microsoft.com/windows/nanoserver", Info: windowsNonRoot},
+		{Name: "*nanoserver*", Info: windowsNonRoot}, // mcr.microsoft.com/nanoserver, …/nanoserver/insider
+		{Name: "*windowsservercore*", Info: windowsRoot},
+		{Name: "*servercore*", Info: windowsRoot},
 		{Name: "*", When: tagHas("nanoserver"), Info: windowsNonRoot},
 		{Name: "mcr.microsoft.com/windows*", Info: windowsRoot},
-		{Name: "*", When: tagHas("windowsservercore", "servercore"), Info: windowsRoot},
+		{Name: "*", When: tagHas("windowsservercore", "servercore", "ltsc20", "1809", "20h2"), Info: windowsRoot},
 		{Name: "mcr.microsoft.com/*", When: tagHas("ltsc"), Info: windowsRoot},
 		// Distroless ships nonroot (65532); the :nonroot tags run as it.
 		{Name: "gcr.io/distroless/*", When: tagHas("nonroot"), Info: Info{Family: Minimal, Ships: nonrootUser, NonRoot: true, Known: true}},
@@ -286,7 +311,30 @@ var debianTagWords = []string{
 }
 
 // Lookup returns what is known about an image reference (already expanded).
+// A reference from another registry or path that mirrors an official image
+// (see OfficialName) gets what is known about the official image, when
+// nothing matches its own name.
 func Lookup(ref string) Info {
+	info, named := lookup(ref)
+	if named {
+		return info
+	}
+	r := ParseRef(ref)
+	if name := OfficialName(ref); name != "" {
+		r2 := name
+		if r.Tag != "" {
+			r2 += ":" + r.Tag
+		}
+		if official, named := lookup(r2); named {
+			return official
+		}
+	}
+	return info
+}
+
+// lookup returns what the rules say about ref, and whether a rule naming
+// its repository matched (not only its tag).
+func lookup(ref string) (Info, bool) {
 	r := ParseRef(ref)
 	name := r.Name()
 	for _, rl := range rules {
@@ -301,12 +349,12 @@ func Lookup(ref string) Info {
 			info.Family = BusyBox // the -alpine variant of an image
 			info.ShadowPackage = ""
 		}
-		return info
+		return info, rl.Name != "*"
 	}
 	if tagHas(debianTagWords...)(r.Tag) {
-		return useradd
+		return useradd, false
 	}
-	return Info{}
+	return Info{}, false
 }
 
 // IsRootUser reports whether a USER value (user[:group]) names root. On

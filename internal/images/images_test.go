@@ -117,3 +117,28 @@ func TestIsRootUser(t *testing.T) {
 		}
 	}
 }
+
+func TestMirrorsAndWindowsNames(t *testing.T) {
+	for ref, want := range map[string]Family{
+		"mirror.gcr.io/library/node:20":             Useradd,
+		"registry.example.com/library/node:20":      Useradd,
+		"registry.example.com/team/node:20-alpine":  BusyBox,
+		"public.ecr.aws/docker/library/python:3.12": Useradd,
+		"myorg/node":                                   Unknown, // someone's own image on Docker Hub
+		"mcr.microsoft.com/nanoserver:1809":            Windows,
+		"mcr.microsoft.com/windows/nanoserver/insider": Windows,
+		"python:3.12-windowsservercore-ltsc2022":       Windows,
+		"golang:1.22-nanoserver-ltsc2022":              Windows,
+		"microsoft/windowsservercore":                  Windows,
+	} {
+		if got := Lookup(ref).Family; got != want {
+			t.Errorf("Lookup(%q).Family = %v, want %v", ref, got, want)
+		}
+	}
+	if u := Lookup("mirror.gcr.io/library/node:20").Ships; u == nil || u.UID != 1000 {
+		t.Errorf("a mirrored node image ships node (1000): %+v", u)
+	}
+	if !Lookup("mcr.microsoft.com/windows/nanoserver/insider").NonRoot {
+		t.Error("Nano Server insider runs as ContainerUser")
+	}
+}

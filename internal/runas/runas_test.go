@@ -10,9 +10,9 @@ import (
 )
 
 func TestEveryEntryIsComplete(t *testing.T) {
-	seen := map[Kind]map[string]bool{Image: {}, Program: {}, Package: {}}
+	seen := map[Kind]map[string]bool{Image: {}, Program: {}, Package: {}, Path: {}, File: {}}
 	for _, e := range table {
-		if e.Kind < Image || e.Kind > Package || e.Need < StartsAsRoot || e.Need > BaseImage {
+		if e.Kind < Image || e.Kind > File || e.Need < StartsAsRoot || e.Need > NonRootUser {
 			t.Errorf("%+v: unknown kind or need", e)
 		}
 		if e.Key == "" || strings.TrimSpace(e.Reason) == "" || strings.Contains(e.Reason, "\n") {
@@ -22,6 +22,9 @@ func TestEveryEntryIsComplete(t *testing.T) {
 			t.Errorf("%s %q is in the table twice", e.Kind, e.Key)
 		}
 		seen[e.Kind][e.Key] = true
+		if e.Need == NonRootUser && (e.Kind != Image || e.User == "") || e.User != "" && e.Need != NonRootUser {
+			t.Errorf("%s %q: a non-root-user entry is an image with its user", e.Kind, e.Key)
+		}
 		if (e.Tag != nil || e.Windows) && e.Kind != Image || e.Option != "" && e.Kind != Program || e.Variants && e.Kind != Package {
 			t.Errorf("%s %q: a field of another kind is set", e.Kind, e.Key)
 		}
@@ -29,7 +32,7 @@ func TestEveryEntryIsComplete(t *testing.T) {
 			t.Errorf("program %q is a shell: shells are named in internal/shell only", e.Key)
 		}
 	}
-	for _, k := range []Kind{Image, Program, Package} {
+	for _, k := range []Kind{Image, Program, Package, Path, File} {
 		if len(Entries(k)) == 0 || len(Keys(k)) != len(Entries(k)) {
 			t.Errorf("%s: %d entries, %d keys", k, len(Entries(k)), len(Keys(k)))
 		}
@@ -51,7 +54,9 @@ func TestForImage(t *testing.T) {
 		"docker:27-cli":                            "",
 		"debian:bookworm":                          "",
 		"myorg/postgres":                           "",
-		"ghcr.io/acme/nginx":                       "",
+		"ghcr.io/acme/nginx":                       master, // a vendored copy of the official image
+		"mirror.gcr.io/library/postgres:16":        gosu,
+		"registry.example.com/library/redis":       gosu,
 		"mongo:7.0-windowsservercore-ltsc2022":     "", // not the gosu image
 		"mcr.microsoft.com/windows/servercore/iis": iis,
 		"mcr.microsoft.com/windows/servercore/iis:windowsservercore-ltsc2022":      iis,
@@ -71,6 +76,9 @@ func TestForImage(t *testing.T) {
 	}
 	// Every image entry is found by its own key, on the OS it is for.
 	for _, e := range Entries(Image) {
+		if e.Need == NonRootUser {
+			continue // TestForNonRootImage
+		}
 		ref := strings.ReplaceAll(e.Key, "*", "x")
 		switch {
 		case e.Tag != nil && e.Key == "php":
@@ -84,6 +92,57 @@ func TestForImage(t *testing.T) {
 		if got := ForImage(ref); got == nil || got.Key != e.Key {
 			t.Errorf("ForImage(%q) = %+v, want the %q entry", ref, got, e.Key)
 		}
+	}
+}
+
+func TestForNonRootImage(t *testing.T) {
+	for ref, want := range map[string]string{
+		"bitnami/redis:7.2":                                             "1001",
+		"bitnami/minideb:bookworm":                                      "",
+		"jupyter/scipy-notebook":                                        "jovyan 1000:100",
+		"quay.io/jupyter/base-notebook:latest":                          "jovyan 1000:100",
+		"gitpod/workspace-full":                                         "gitpod 33333",
+		"mcr.microsoft.com/dotnet/aspnet:8.0-jammy-chiseled":            "app 1654 ($APP_UID)",
+		"mcr.microsoft.com/dotnet/runtime:8.0-azurelinux3.0-distroless": "app 1654 ($APP_UID)",
+		"mcr.microsoft.com/dotnet/aspnet:8.0":                           "",
+		"registry.access.redhat.com/ubi9/python-311":                    "default 1001",
+		"registry.access.redhat.com/ubi9/ubi":                           "",
+		"registry.access.redhat.com/ubi9/ubi-minimal":                   "",
+		"quay.io/sclorg/python-311-c9s":                                 "default 1001",
+		"centos/python-36-centos7":                                      "default 1001",
+		"gcr.io/distroless/static:nonroot":                              "nonroot 65532",
+		"gcr.io/distroless/static":                                      "",
+		"cgr.dev/chainguard/static":                                     "nonroot 65532",
+		"cgr.dev/chainguard/python:latest-dev":                          "",
+		"mcr.microsoft.com/windows/nanoserver:ltsc2022":                 "ContainerUser",
+		"mcr.microsoft.com/windows/nanoserver/insider:10.0.26100.1":     "ContainerUser",
+		"mcr.microsoft.com/nanoserver":                                  "ContainerUser",
+		"node:20-nanoserver-ltsc2022":                                   "ContainerUser",
+		"mcr.microsoft.com/windows/servercore:ltsc2022":                 "",
+		"node:20": "",
+		"debian":  "",
+	} {
+		got := ""
+		if e := ForNonRootImage(ref); e != nil {
+			got = e.User
+		}
+		if got != want {
+			t.Errorf("ForNonRootImage(%q) = %q, want %q", ref, got, want)
+		}
+	}
+}
+
+func TestForPathAndFile(t *testing.T) {
+	for p, want := range map[string]bool{
+		"/var/run/docker.sock": true, "qemu:///system": true, "/dev/snd": true, "/dev/snd/pcmC0D0p": true,
+		"/dev/null": false, "/var/run/docker.sockets": false, "/app": false,
+	} {
+		if got := ForPath(p) != nil; got != want {
+			t.Errorf("ForPath(%q) = %v, want %v", p, got, want)
+		}
+	}
+	if ForFile("action.yml") == nil || ForFile("README.md") != nil {
+		t.Error("ForFile")
 	}
 }
 

@@ -79,6 +79,8 @@ func UserAdd(cmd Command, value ValueFunc) (u NewUser, ok bool) {
 	}
 	if w, ok := cmd.Option("-u", "--uid"); ok && isNumber(value(w)) {
 		u.UID = value(w)
+	} else if w, ok := clustered(cmd, 'u', useraddOptsWithArg); ok && isNumber(value(w)) {
+		u.UID = value(w) // BusyBox's `adduser -Du 1001`
 	}
 	gidShort := "-g"
 	if cmd.Name == "adduser" {
@@ -89,6 +91,8 @@ func UserAdd(cmd Command, value ValueFunc) (u NewUser, ok bool) {
 	}
 	if w, ok := cmd.Option(gidShort, "--gid"); ok && isNumber(value(w)) {
 		u.GID = value(w)
+	} else if w, ok := cmd.Option("", "--gid"); ok && value(w) != "" {
+		named(w) // useradd --gid NAME names the group
 	} else if w, ok := cmd.Option("-g", ""); ok && cmd.Name == "useradd" {
 		named(w)
 	} else if w, ok := cmd.Option("", "--ingroup"); ok && cmd.Name == "adduser" {
@@ -151,6 +155,33 @@ func (c Command) Positionals(withArg map[string]bool) []Word {
 		}
 	}
 	return pos
+}
+
+// clustered finds the value of a one-letter option given inside a cluster
+// of short options ("-Du 1001", "-DHu1001"): the letters before it take no
+// value, and its value is the rest of the word or the next word.
+func clustered(cmd Command, letter byte, withArg map[string]bool) (Word, bool) {
+	for i, a := range cmd.Args {
+		v := a.Value
+		if !a.Literal || len(v) < 3 || v[0] != '-' || v[1] == '-' {
+			continue
+		}
+		for k := 1; k < len(v); k++ {
+			if v[k] == letter {
+				if k+1 < len(v) {
+					return Word{Value: v[k+1:], Literal: true}, true
+				}
+				if i+1 < len(cmd.Args) {
+					return cmd.Args[i+1], true
+				}
+				return Word{}, true
+			}
+			if withArg["-"+v[k:k+1]] {
+				break // the rest of the word is that option's value
+			}
+		}
+	}
+	return Word{}, false
 }
 
 func isNumber(s string) bool {

@@ -34,6 +34,10 @@ func TestUserAdd(t *testing.T) {
 		"adduser -D app": {Name: "app"},
 		"adduser -S -D -H -u 1001 -G app -s /sbin/nologin app": {Name: "app", UID: "1001", Group: "app", GroupNamed: true},
 		"adduser -D -g 'App user' -u 1001 app":                 {Name: "app", UID: "1001"},
+		"adduser -Du 1001 app":                                 {Name: "app", UID: "1001"},
+		"adduser -DHu1001 app":                                 {Name: "app", UID: "1001"},
+		"adduser -Ds /bin/sh app":                              {Name: "app"}, // -s takes the rest: no uid
+		"useradd --gid appgroup --uid 1001 app":                {Name: "app", UID: "1001", Group: "appgroup", GroupNamed: true},
 		// Debian adduser.
 		"adduser --system --uid 1001 --gid 1002 --disabled-password app": {Name: "app", UID: "1001", GID: "1002"},
 		"adduser --disabled-password --gecos '' --ingroup staff app":     {Name: "app", Group: "staff", GroupNamed: true},

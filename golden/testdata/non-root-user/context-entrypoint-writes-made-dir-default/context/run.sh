@@ -1,0 +1,3 @@
+#!/bin/sh
+echo started >> /opt/svc/logs/svc.log
+exec sleep infinity
