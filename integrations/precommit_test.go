@@ -210,7 +210,12 @@ func (p *preCommit) run(args ...string) (int, string) {
 	return code, string(out)
 }
 
-const rootDockerfile = "FROM debian:bookworm-slim\nRUN apt-get update && apt-get install -y --no-install-recommends curl\nCOPY app /usr/local/bin/app\nCMD [\"app\"]\n"
+const rootDockerfile = "FROM debian:bookworm-slim\nRUN apt-get update && apt-get install -y --no-install-recommends curl\nCOPY server /usr/local/bin/server\nCMD [\"server\"]\n"
+
+// server is the compiled program rootDockerfile copies from its build
+// context (non-root-user edits by default only when it can see what the
+// image starts).
+const server = "\x7fELF\x02\x01\x01\x00 a compiled program"
 
 func (p *preCommit) writeStaged(name, content string) {
 	p.t.Helper()
@@ -241,7 +246,9 @@ func TestPreCommitHooks(t *testing.T) {
 	}
 	p := newPreCommit(t)
 	p.writeStaged("Dockerfile", rootDockerfile)
+	p.writeStaged("server", server)
 	p.writeStaged("services/api.Dockerfile", rootDockerfile)
+	p.writeStaged("services/server", server)
 	p.writeStaged("README.md", "FROM debian\n") // not a Dockerfile: never passed to harden
 	// The hooks run the default fixes; the test machine has no registry to
 	// pin from (pin-digest is tested against a local registry elsewhere),
@@ -322,6 +329,8 @@ func TestPreCommitConfigOffline(t *testing.T) {
 	config := "repos:\n  - repo: " + hooksRepo + "\n    rev: " + rev + "\n    hooks:\n      - id: harden\n        args: [--offline]\n"
 	p.writeStaged(".pre-commit-config.yaml", config)
 	p.writeStaged("Dockerfile", rootDockerfile)
+	p.writeStaged("server", server)
+	p.writeStaged("app/server", server)
 	p.git(p.dir, "commit", "-q", "--no-verify", "-m", "base")
 	// Staged: app/Containerfile. Not staged: Dockerfile, changed again.
 	p.writeStaged("app/Containerfile", rootDockerfile)
