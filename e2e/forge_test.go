@@ -286,6 +286,11 @@ func (g *gitea) pr(harden, dir string) (stdout, stderr string) {
 
 const forgeDockerfile = "FROM debian:bookworm-slim\nCOPY app /app\nCMD [\"/app\"]\n"
 
+// forgeApp is the compiled program forgeDockerfile copies from its build
+// context: non-root-user edits by default only when it sees what the image
+// starts.
+const forgeApp = "\x7fELF\x02\x01\x01\x00 a compiled program"
+
 func TestForgeGitea(t *testing.T) {
 	harden := hardenBinary(t)
 	g := startGitea(t)
@@ -293,7 +298,7 @@ func TestForgeGitea(t *testing.T) {
 	g.api("GET", "/version", nil, &version)
 	t.Logf("Gitea %s at %s", version.Version, g.url)
 
-	dir := g.checkout("demo", map[string]string{"Dockerfile": forgeDockerfile, "README.md": "demo\n"})
+	dir := g.checkout("demo", map[string]string{"Dockerfile": forgeDockerfile, "app": forgeApp, "README.md": "demo\n"})
 
 	// 1. The bot pushes the branch over HTTP and opens the pull request.
 	out, errOut := g.pr(harden, dir)
