@@ -13,6 +13,11 @@ import (
 func All() []*transform.Fix {
 	return []*transform.Fix{
 		NonRootUser,
+		AptGetOverApt,
+		AptUpdateAlone,
+		AptGetYes,
+		AptListsCleanup,
+		AptNoInstallRecommends,
 	}
 }
 
