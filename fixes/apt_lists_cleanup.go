@@ -78,7 +78,7 @@ func checkAptListsCleanup(pass *transform.Pass) {
 			f.Applicability = transform.Unsafe
 			f.Message += "; check that " + why + " runs apt-get update before it installs"
 		}
-		if e, ok := update.sh.Append("rm -rf " + aptLists + "/*"); ok {
+		if e, ok := update.sh.Append(update.sudo() + "rm -rf " + aptLists + "/*"); ok {
 			f.Title, f.Edits = "Remove "+aptLists+"/* at the end of the RUN", []transform.Edit{e}
 		}
 		pass.Report(f)

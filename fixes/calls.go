@@ -165,3 +165,14 @@ func lineOf(doc *transform.Document, sh *transform.Shell, x syntax.Node) int {
 
 // parserNode is buildkit's instruction node.
 type parserNode = parser.Node
+
+// sudo is "sudo " when the call runs through sudo (or doas), so that a
+// command added after it runs with the same rights; "" otherwise.
+func (c call) sudo() string {
+	for _, w := range c.words[:c.prog] {
+		if b := path.Base(w.Value); w.Literal && (b == "sudo" || b == "doas") {
+			return b + " "
+		}
+	}
+	return ""
+}

@@ -18,6 +18,10 @@ func All() []*transform.Fix {
 		AptGetYes,
 		AptListsCleanup,
 		AptNoInstallRecommends,
+		ApkNoCache,
+		YumYes,
+		YumClean,
+		PipNoCacheDir,
 	}
 }
 
