@@ -22,6 +22,10 @@ func All() []*transform.Fix {
 		YumYes,
 		YumClean,
 		PipNoCacheDir,
+		MaintainerLabel,
+		AddToCopy,
+		EnvKeyValue,
+		RedundantTargetPlatform,
 	}
 }
 
