@@ -176,3 +176,39 @@ func (c call) sudo() string {
 	}
 	return ""
 }
+
+// commandOf is the call as a shell.Command.
+func commandOf(c call) shell.Command { return shell.Command{Name: c.name, Args: c.args()} }
+
+// userBefore is the user instruction n of stage st runs as: the last USER
+// before it in the stages it is built from and in st (expanded when its
+// variables have values); "" when none is set. known is false when none is
+// set and the base image's user is not known.
+func userBefore(doc *transform.Document, st *transform.Stage, n *parser.Node) (user string, known bool) {
+	chain := doc.Chain(st)
+	for k := len(chain) - 1; k >= 0; k-- {
+		s := chain[k]
+		for i, m := range s.Nodes {
+			if s == st && m == n {
+				break
+			}
+			if strings.EqualFold(m.Value, "user") && m.Next != nil {
+				user = m.Next.Value
+				if v, ok := doc.Expand(user, doc.StageEnv(s, i)); ok {
+					user = v
+				}
+			}
+		}
+	}
+	if user != "" {
+		return user, true
+	}
+	info := doc.Facts(st).Image
+	return "", info.Known && !info.NonRoot
+}
+
+// isRootUser reports root, 0 and 0:0 (with any group).
+func isRootUser(u string) bool {
+	name, _, _ := strings.Cut(u, ":")
+	return name == "root" || name == "0"
+}

@@ -26,6 +26,9 @@ func All() []*transform.Fix {
 		AddToCopy,
 		EnvKeyValue,
 		RedundantTargetPlatform,
+		UseraddNoLogInit,
+		WorkdirAbsolute,
+		SudoAsRoot,
 	}
 }
 
