@@ -17,6 +17,7 @@ import (
 // call is one simple command of a RUN's shell, with wrappers (sudo, env…)
 // looked through.
 type call struct {
+	doc   *transform.Document
 	sh    *transform.Shell
 	stmt  *syntax.Stmt
 	expr  *syntax.CallExpr
@@ -72,7 +73,7 @@ func calls(doc *transform.Document, n *parser.Node) []call {
 		if p < 0 {
 			return true
 		}
-		out = append(out, call{sh: sh, stmt: st, expr: ce, words: words, prog: p, name: path.Base(words[p].Value)})
+		out = append(out, call{doc: doc, sh: sh, stmt: st, expr: ce, words: words, prog: p, name: path.Base(words[p].Value)})
 		return true
 	})
 	return out
@@ -211,4 +212,11 @@ func userBefore(doc *transform.Document, st *transform.Stage, n *parser.Node) (u
 func isRootUser(u string) bool {
 	name, _, _ := strings.Cut(u, ":")
 	return name == "root" || name == "0"
+}
+
+// noComment reports that the file bytes of sp hold no comment (a "#"), so
+// that an edit replacing them drops none: comment lines inside a
+// continuation are part of a span that crosses them.
+func noComment(doc *transform.Document, sp transform.Span) bool {
+	return !strings.Contains(string(doc.Src[sp.Start:sp.End]), "#")
 }

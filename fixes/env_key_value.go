@@ -56,6 +56,10 @@ func checkEnvKeyValue(pass *transform.Pass) {
 					v = `"` + v + `"`
 				}
 				sp := transform.Span{Start: p.Key.End, End: p.Value.End}
+				if !noComment(doc, sp) {
+					pass.Report(f)
+					continue
+				}
 				f.Title, f.Edits = "Write "+p.Key.Value+"=…", []transform.Edit{sp.Replace("=" + v)}
 			}
 			pass.Report(f)

@@ -91,7 +91,7 @@ func removeFirstWord(c call) (transform.Edit, bool) {
 		return transform.Edit{}, false
 	}
 	sp, ok := c.sh.Span(int(w.Pos().Offset()), int(next.Pos().Offset()))
-	if !ok || strings.TrimSpace(c.sh.Text[w.End().Offset():next.Pos().Offset()]) != "" {
+	if !ok || !noComment(c.doc, sp) || strings.TrimSpace(c.sh.Text[w.End().Offset():next.Pos().Offset()]) != "" {
 		return transform.Edit{}, false
 	}
 	return sp.Replace(""), true
