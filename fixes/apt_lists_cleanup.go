@@ -45,8 +45,10 @@ When it is safe, and when not
 
 What it will not do
   It leaves RUNs with a cache or tmpfs mount over /var/lib/apt alone (the
-  lists are not in the image), heredoc scripts (reported without an edit),
-  exec-form RUNs, and scripts whose last command ends with ";" or "&". It
+  lists are not in the image), exec-form RUNs, heredocs other than a
+  "RUN <<EOF" script (in one, "&& rm …" goes after its last command, so a
+  failing install still fails the RUN), and scripts whose last command ends
+  with ";" or "&" (reported without an edit). It
   does not run apt-get clean: the official images already delete the
   downloaded .deb files.`,
 }
@@ -78,7 +80,7 @@ func checkAptListsCleanup(pass *transform.Pass) {
 			f.Applicability = transform.Unsafe
 			f.Message += "; check that " + why + " runs apt-get update before it installs"
 		}
-		if e, ok := update.sh.Append(update.sudo() + "rm -rf " + aptLists + "/*"); ok {
+		if e, ok := appendCmd(doc, update.sh, update.sudo() + "rm -rf " + aptLists + "/*"); ok {
 			f.Title, f.Edits = "Remove "+aptLists+"/* at the end of the RUN", []transform.Edit{e}
 		}
 		pass.Report(f)

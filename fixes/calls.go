@@ -220,3 +220,29 @@ func isRootUser(u string) bool {
 func noComment(doc *transform.Document, sp transform.Span) bool {
 	return !strings.Contains(string(doc.Src[sp.Start:sp.End]), "#")
 }
+
+// appendCmd returns an edit that runs cmd after the RUN's script: joined
+// by "&&" in the instruction's style (Shell.Append), or, in the body of a
+// `RUN <<EOF` script, as "&& cmd" after its last command, so that the
+// RUN's exit status is still that command's when it fails (a heredoc
+// script runs without set -e, and a new line would hide the failure).
+func appendCmd(doc *transform.Document, sh *transform.Shell, cmd string) (transform.Edit, bool) {
+	if !sh.Heredoc {
+		return sh.Append(cmd)
+	}
+	in := doc.Inst(sh.Inst.Node)
+	if in == nil || in.Sub != nil || len(in.Heredocs) != 1 || len(in.Args) != 1 || parser.MustParseHeredoc(in.Args[0].Value) == nil {
+		return transform.Edit{}, false
+	}
+	if strings.HasPrefix(sh.Text, "#!") || len(sh.File.Stmts) == 0 {
+		return transform.Edit{}, false
+	}
+	last := sh.File.Stmts[len(sh.File.Stmts)-1]
+	if last.Background || last.Coprocess || last.Semicolon.IsValid() || len(last.Redirs) > 0 {
+		return transform.Edit{}, false
+	}
+	if _, fn := last.Cmd.(*syntax.FuncDecl); fn || last.Cmd == nil {
+		return transform.Edit{}, false
+	}
+	return sh.InsertWordAfter(last, "&& "+cmd)
+}

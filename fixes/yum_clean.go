@@ -35,9 +35,10 @@ Safe
 
 What it will not do
   It leaves RUNs with a cache or tmpfs mount over /var/cache/yum,
-  /var/cache/dnf, /var/cache/libdnf5 or /var/cache/zypp alone, heredoc and
-  exec-form RUNs (reported without an edit), and scripts whose last
-  command ends with ";" or "&".`,
+  /var/cache/dnf, /var/cache/libdnf5 or /var/cache/zypp alone; it reports
+  without an edit exec-form RUNs, heredocs other than a "RUN <<EOF" script
+  (where "&& … clean all" goes after the last command) and scripts whose
+  last command ends with ";" or "&".`,
 }
 
 var yumCleanVerbs = map[string]bool{"install": true, "in": true, "groupinstall": true, "localinstall": true, "update": true, "upgrade": true, "up": true, "reinstall": true, "makecache": true, "distro-sync": true, "dup": true, "dist-upgrade": true}
@@ -79,7 +80,7 @@ func checkYumClean(pass *transform.Pass) {
 			clean = last.sudo() + last.words[last.prog].Value + " clean"
 		}
 		f := transform.Finding{Line: n.StartLine, Message: last.name + " " + v + " leaves its cache in the image layer"}
-		if e, ok := last.sh.Append(clean); ok {
+		if e, ok := appendCmd(doc, last.sh, clean); ok {
 			f.Title, f.Edits = "Append "+clean, []transform.Edit{e}
 		}
 		pass.Report(f)
