@@ -22,8 +22,10 @@ RUN apt-get update && apt-get install -y curl
 `,
 	Doc: `What it does
   Appends "&& rm -rf /var/lib/apt/lists/*" to a RUN that runs apt-get update
-  (or apt update) and does not remove the lists already, in the RUN's own
-  layout (same continuation and indentation as its other "&&").
+  (or apt update), then apt (install, upgrade…) or a script, and does not
+  remove the lists already, in the RUN's own layout (same continuation and
+  indentation as its other "&&"). A RUN that only updates the lists is
+  reported: apt-update-alone moves the update to the install.
 
 Why
   apt-get update downloads the package lists (tens of MB) into
@@ -60,15 +62,24 @@ func checkAptListsCleanup(pass *transform.Pass) {
 	stageRuns(doc, func(st *transform.Stage, i int, n *parserNode) {
 		cs := calls(doc, n)
 		var update *call
+		used := false // an apt command after the update reads the lists
 		for k, c := range cs {
-			if v, _ := c.verb(); isApt(c.name) && v == "update" {
-				update = &cs[k]
+			v, _ := c.verb()
+			switch {
+			case isApt(c.name) && v == "update":
+				update, used = &cs[k], false
+			case update != nil && (isApt(c.name) || c.name == "apt-cache" || c.name == "add-apt-repository" || runsScript(c)):
+				used = true
 			}
 			if removesAptLists(c) {
 				return
 			}
 		}
 		if update == nil || cacheMount(doc, n, aptLists) {
+			return
+		}
+		if !used {
+			pass.Report(transform.Finding{Line: n.StartLine, Message: "apt-get update leaves the package lists in the image layer, and nothing after it in the RUN uses them"})
 			return
 		}
 		f := transform.Finding{Line: n.StartLine, Message: "apt-get update leaves the package lists in the image layer"}
@@ -80,7 +91,7 @@ func checkAptListsCleanup(pass *transform.Pass) {
 			f.Applicability = transform.Unsafe
 			f.Message += "; check that " + why + " runs apt-get update before it installs"
 		}
-		if e, ok := appendCmd(doc, update.sh, update.sudo() + "rm -rf " + aptLists + "/*"); ok {
+		if e, ok := appendCmd(doc, update.sh, update.sudo()+"rm -rf "+aptLists+"/*"); ok {
 			f.Title, f.Edits = "Remove "+aptLists+"/* at the end of the RUN", []transform.Edit{e}
 		}
 		pass.Report(f)

@@ -29,6 +29,8 @@ func All() []*transform.Fix {
 		UseraddNoLogInit,
 		WorkdirAbsolute,
 		SudoAsRoot,
+		CurlFail,
+		WgetProgress,
 	}
 }
 

@@ -170,9 +170,10 @@ func IsPip(name string) bool {
 }
 
 // HasShort reports whether args hold the short option letter c on its own
-// ("-y") or in a cluster of flag letters ("-qy"), before any "--". Clusters
-// are read only for letters in flags (options without a value), so that
-// "-oAPT::x=y" is not read as holding "y".
+// ("-y") or in a cluster ("-qy", "-qO-"), before any "--". A cluster is
+// read as getopt reads it: letters in flags (options without a value) go
+// on, any other letter takes the rest as its value, so that "-oAPT::x=y"
+// is not read as holding "y".
 func HasShort(args []shell.Word, c byte, flags string) bool {
 	for _, a := range args {
 		v := a.Value
@@ -185,14 +186,13 @@ func HasShort(args []shell.Word, c byte, flags string) bool {
 		if len(v) < 2 || v[0] != '-' || v[1] == '-' {
 			continue
 		}
-		all := true
 		for i := 1; i < len(v); i++ {
-			if !strings.ContainsRune(flags, rune(v[i])) {
-				all = false
+			if v[i] == c {
+				return true
 			}
-		}
-		if all && strings.IndexByte(v[1:], c) >= 0 {
-			return true
+			if strings.IndexByte(flags, v[i]) < 0 {
+				break
+			}
 		}
 	}
 	return false
