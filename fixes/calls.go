@@ -246,3 +246,6 @@ func appendCmd(doc *transform.Document, sh *transform.Shell, cmd string) (transf
 	}
 	return sh.InsertWordAfter(last, "&& "+cmd)
 }
+
+// shellWord is a word as internal/shell reads it.
+type shellWord = shell.Word

@@ -31,6 +31,15 @@ func All() []*transform.Fix {
 		SudoAsRoot,
 		CurlFail,
 		WgetProgress,
+		ExecForm,
+		ShellPipefail,
+		NpmCacheClean,
+		GemNoDocument,
+		SecretsInEnv,
+		ExposeSSH,
+		Healthcheck,
+		UnpinnedPackages,
+		RunCd,
 	}
 }
 

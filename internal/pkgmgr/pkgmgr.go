@@ -121,6 +121,9 @@ var valueOptions = func() map[string]map[string]bool {
 		"apk":     {"-X": true, "--repository": true, "-p": true, "--root": true, "--arch": true, "--cache-dir": true, "--keys-dir": true, "--repositories-file": true},
 		"pip":     {"-r": true, "-c": true, "-e": true, "-i": true, "-t": true, "--target": true, "--index-url": true, "--extra-index-url": true, "--requirement": true, "--constraint": true, "--editable": true, "--prefix": true, "--root": true, "--find-links": true, "-f": true, "--trusted-host": true, "--cache-dir": true, "--src": true, "--python": true},
 	}
+	m["npm"] = map[string]bool{"--prefix": true, "-C": true, "--workspace": true, "-w": true, "--userconfig": true, "--cache": true, "--registry": true}
+	m["yarn"] = map[string]bool{"--cwd": true, "--cache-folder": true, "--modules-folder": true, "--registry": true}
+	m["gem"] = map[string]bool{"--source": true, "-s": true, "--config-file": true}
 	m["apt"], m["aptitude"] = m["apt-get"], m["apt-get"]
 	m["dnf"], m["microdnf"], m["tdnf"] = m["yum"], m["yum"], m["yum"]
 	return m
@@ -213,3 +216,7 @@ func HasLong(args []shell.Word, opts ...string) bool {
 	}
 	return false
 }
+
+// TakesValue reports an option of the package manager name that takes the
+// next word as its value ("-r" of pip, "-o" of apt-get).
+func TakesValue(name, opt string) bool { return valueOptions[ManagerOf(name)][opt] }
