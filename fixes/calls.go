@@ -167,9 +167,15 @@ func lineOf(doc *transform.Document, sh *transform.Shell, x syntax.Node) int {
 // parserNode is buildkit's instruction node.
 type parserNode = parser.Node
 
-// sudo is "sudo " when the call runs through sudo (or doas), so that a
-// command added after it runs with the same rights; "" otherwise.
+// sudo is "sudo " when the call runs through sudo (or doas) in a RUN that
+// does not run as root already, so that a command added after it runs
+// with the same rights; "" otherwise (sudo-as-root drops it as root).
 func (c call) sudo() string {
+	if st := c.doc.StageOf(c.sh.Inst.Node); st != nil {
+		if u, known := userBefore(c.doc, st, c.sh.Inst.Node); known && (u == "" || isRootUser(u)) {
+			return ""
+		}
+	}
 	for _, w := range c.words[:c.prog] {
 		if b := path.Base(w.Value); w.Literal && (b == "sudo" || b == "doas") {
 			return b + " "
