@@ -91,7 +91,9 @@ func checkAptListsCleanup(pass *transform.Pass) {
 			f.Applicability = transform.Unsafe
 			f.Message += "; check that " + why + " runs apt-get update before it installs"
 		}
-		if e, ok := appendCmd(doc, update.sh, update.sudo()+"rm -rf "+aptLists+"/*"); ok {
+		if update.asOther() {
+			f.Message += "; not changed: it runs as another user"
+		} else if e, ok := appendCmd(doc, update.sh, update.sudo()+"rm -rf "+aptLists+"/*"); ok {
 			f.Title, f.Edits = "Remove "+aptLists+"/* at the end of the RUN", []transform.Edit{e}
 		}
 		pass.Report(f)

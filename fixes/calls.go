@@ -167,6 +167,25 @@ func lineOf(doc *transform.Document, sh *transform.Shell, x syntax.Node) int {
 // parserNode is buildkit's instruction node.
 type parserNode = parser.Node
 
+// asOther reports a call run as another user (sudo -u, doas -u, su,
+// runuser, gosu, su-exec, setpriv…): a cleanup added after it would clean
+// another user's files.
+func (c call) asOther() bool {
+	for i, w := range c.words[:c.prog] {
+		switch path.Base(w.Value) {
+		case "sudo", "doas":
+			for _, o := range c.words[i+1 : c.prog] {
+				if o.Value == "-u" || strings.HasPrefix(o.Value, "--user") || strings.HasPrefix(o.Value, "-u") {
+					return true
+				}
+			}
+		case "su", "runuser", "gosu", "su-exec", "setpriv", "chroot", "s6-setuidgid", "chpst":
+			return true
+		}
+	}
+	return false
+}
+
 // sudo is "sudo " when the call runs through sudo (or doas) in a RUN that
 // does not run as root already, so that a command added after it runs
 // with the same rights; "" otherwise (sudo-as-root drops it as root).

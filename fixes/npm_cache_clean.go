@@ -40,7 +40,8 @@ When it is safe, and when not
 
 What it will not do
   It leaves RUNs with a cache or tmpfs mount over the cache directories
-  alone, and reports without an edit exec-form RUNs and scripts it cannot
+  alone, and reports without an edit installs run as another user (sudo
+  -u node npm …: the cache to clean is that user's), exec-form RUNs and scripts it cannot
   append to. pnpm (whose store is shared by hard links) is left alone.`,
 }
 
@@ -86,7 +87,9 @@ func checkNpmCacheClean(pass *transform.Pass) {
 					f.Message += "; check that the project uses yarn 1 (in a Yarn 2+ project, yarn cache clean may delete the installed packages)"
 				}
 			}
-			if e, ok := appendCmd(doc, c.sh, clean); ok {
+			if c.asOther() {
+				f.Message += "; not changed: it runs as another user"
+			} else if e, ok := appendCmd(doc, c.sh, clean); ok {
 				f.Title, f.Edits = "Append "+clean, []transform.Edit{e}
 			}
 			pass.Report(f)

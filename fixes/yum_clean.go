@@ -35,7 +35,8 @@ Safe
 
 What it will not do
   It leaves RUNs with a cache or tmpfs mount over /var/cache/yum,
-  /var/cache/dnf, /var/cache/libdnf5 or /var/cache/zypp alone; it reports
+  /var/cache/dnf, /var/cache/libdnf5, /var/cache/tdnf or /var/cache/zypp
+  alone, and installs run as another user (sudo -u, su…); it reports
   without an edit exec-form RUNs, heredocs other than a "RUN <<EOF" script
   (where "&& … clean all" goes after the last command) and scripts whose
   last command ends with ";" or "&".`,
@@ -46,7 +47,7 @@ var yumCleanVerbs = map[string]bool{"install": true, "in": true, "groupinstall":
 func checkYumClean(pass *transform.Pass) {
 	doc := pass.Doc
 	stageRuns(doc, func(_ *transform.Stage, _ int, n *parserNode) {
-		if cacheMount(doc, n, "/var/cache/yum", "/var/cache/dnf", "/var/cache/libdnf5", "/var/cache/zypp") {
+		if cacheMount(doc, n, "/var/cache/yum", "/var/cache/dnf", "/var/cache/libdnf5", "/var/cache/zypp", "/var/cache/tdnf") {
 			return
 		}
 		var last *call
@@ -80,7 +81,9 @@ func checkYumClean(pass *transform.Pass) {
 			clean = last.sudo() + last.words[last.prog].Value + " clean"
 		}
 		f := transform.Finding{Line: n.StartLine, Message: last.name + " " + v + " leaves its cache in the image layer"}
-		if e, ok := appendCmd(doc, last.sh, clean); ok {
+		if last.asOther() {
+			f.Message += "; not changed: it runs as another user"
+		} else if e, ok := appendCmd(doc, last.sh, clean); ok {
 			f.Title, f.Edits = "Append "+clean, []transform.Edit{e}
 		}
 		pass.Report(f)
