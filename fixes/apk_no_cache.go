@@ -36,8 +36,8 @@ Why
 What it will not do
   It leaves RUNs with a cache or tmpfs mount over /var/cache/apk or
   /etc/apk/cache alone (the cache is meant to be kept there), keeps an
-  "apk update" that other apk commands of the RUN (search, info, fetch,
-  upgrade…) may need, keeps "apk update; …" and "rm … ||" forms, and never
+  "apk update" that other apk commands (search, info, fetch, upgrade…) of
+  the RUN or of a later RUN may read, keeps "apk update; …" and "rm … ||" forms, and never
   touches commands inside "sh -c '…'" strings.`,
 }
 
@@ -80,7 +80,7 @@ func checkApkNoCache(pass *transform.Pass) {
 		}
 		f.Title = "Add --no-cache to apk add"
 		cacheLeft := update != nil
-		if update != nil && !other {
+		if update != nil && !other && !laterApkReads(doc, st, i) {
 			if e, ok := dropAndLink(doc, update, true); ok {
 				f.Edits = append(f.Edits, e)
 				f.Title += ", drop the apk update it makes redundant"
@@ -136,6 +136,22 @@ func earlierApk(doc *transform.Document, st *transform.Stage, i int) bool {
 		}
 		if r.Mentions("apk") {
 			return true
+		}
+	}
+	return false
+}
+
+// laterApkReads reports an apk command other than add and del in a RUN
+// built later (in the stage or the stages built from it): search, info,
+// policy, fetch… may read the index that apk update left in the cache.
+func laterApkReads(doc *transform.Document, st *transform.Stage, i int) bool {
+	for _, seq := range laterRuns(doc, st, i) {
+		for _, m := range seq {
+			for _, c := range calls(doc, m) {
+				if v, _ := c.verb(); c.name == "apk" && v != "add" && v != "del" && v != "update" {
+					return true
+				}
+			}
 		}
 	}
 	return false

@@ -278,9 +278,9 @@ func pct(n, d int) string {
 	return fmt.Sprintf("%.1f%%", 100*float64(n)/float64(d))
 }
 
-// printSample prints n default edits: a (file, fix) pair picked at random
-// (fixed seed) among those where the fix alone changes the file, and the
-// diff of that fix alone.
+// printSample prints n default edits: (file, fix) pairs picked at random
+// (fixed seed, stratified by fix) among those where the fix alone changes
+// the file, each with the diff of that fix alone.
 func printSample(w io.Writer, files []string, srcs [][]byte, n int, seed int64) {
 	type pair struct {
 		file int
@@ -304,12 +304,29 @@ func printSample(w io.Writer, files []string, srcs [][]byte, n int, seed int64) 
 		per[p.fix.Name]++
 	}
 	fmt.Fprintf(w, "# %d (file, fix) pairs with default edits; per fix: %v\n", len(pairs), per)
+	// Stratified: the pairs of each fix shuffled, then taken round-robin
+	// over the fixes, so that a fix with few edits is reviewed too.
 	r := rand.New(rand.NewSource(seed))
 	r.Shuffle(len(pairs), func(i, j int) { pairs[i], pairs[j] = pairs[j], pairs[i] })
-	if n > len(pairs) {
-		n = len(pairs)
+	byFix := map[string][]pair{}
+	var order []string
+	for _, p := range pairs {
+		if byFix[p.fix.Name] == nil {
+			order = append(order, p.fix.Name)
+		}
+		byFix[p.fix.Name] = append(byFix[p.fix.Name], p)
 	}
-	for k, p := range pairs[:n] {
+	sort.Strings(order)
+	var picked []pair
+	for len(picked) < n && len(picked) < len(pairs) {
+		for _, name := range order {
+			if len(byFix[name]) > 0 && len(picked) < n {
+				picked = append(picked, byFix[name][0])
+				byFix[name] = byFix[name][1:]
+			}
+		}
+	}
+	for k, p := range picked {
 		fmt.Fprintf(w, "\n## %d. %s: %s\n%s", k+1, p.fix.Name, files[p.file], p.diff)
 	}
 }
