@@ -96,6 +96,9 @@ func mergeUpdate(doc *transform.Document, st *transform.Stage, i int, c call) ([
 	}
 	n := c.sh.Inst.Node
 	del := transform.Edit{Start: doc.LineStart(n.StartLine), End: doc.LineEnd(n.EndLine)}
+	if n.StartLine != n.EndLine || !noComment(doc, transform.Span{Start: del.Start, End: del.End}) {
+		return nil, false // continued over lines: a comment line may sit inside
+	}
 	return []transform.Edit{del, ins}, true
 }
 
