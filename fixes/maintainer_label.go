@@ -48,6 +48,10 @@ func checkMaintainerLabel(pass *transform.Pass) {
 				if len(in.Args) == 1 && text != "" && (doc.EscapeToken() == '\\' || !strings.ContainsAny(text, "\"\\$")) {
 					r := strings.NewReplacer(`\`, `\\`, `"`, `\"`, `$`, `\$`)
 					sp := transform.Span{Start: in.Keyword.Start, End: in.Args[0].End}
+					if !noComment(doc, sp) {
+						pass.Report(f)
+						continue
+					}
 					f.Title = "Replace it with LABEL org.opencontainers.image.authors"
 					f.Edits = []transform.Edit{sp.Replace(doc.Keyword("LABEL") + ` org.opencontainers.image.authors="` + r.Replace(text) + `"`)}
 				}

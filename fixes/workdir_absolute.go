@@ -62,7 +62,7 @@ func checkWorkdirAbsolute(pass *transform.Pass) {
 					}
 					if k == 0 { // report in the stage that has it
 						f := transform.Finding{Line: n.StartLine, Message: "WORKDIR " + dir + " is relative"}
-						if in := doc.Inst(n); abs != "" && in != nil && len(in.Args) == 1 && in.Args[0].Value == dir {
+						if in := doc.Inst(n); abs != "" && in != nil && len(in.Args) == 1 && in.Args[0].Value == dir && noComment(doc, in.Args[0].Span) {
 							f.Title, f.Edits = "Write WORKDIR "+abs, []transform.Edit{in.Args[0].Span.Replace(abs)}
 						}
 						pass.Report(f)
