@@ -7,7 +7,7 @@ LDFLAGS := -s -w -X main.version=$(VERSION)
 
 FUZZTIME ?= 30s
 
-.PHONY: all build test lint fuzz bench install clean
+.PHONY: all build test lint fuzz bench install clean corpus-report
 
 all: lint test build
 
@@ -49,6 +49,12 @@ bench:
 	$(GO) test ./golden -run '^$$' -bench 'Corpus' -benchmem -count 3
 	$(GO) test ./golden -run '^$$' -bench 'Size' -benchmem -benchtime 3x
 	$(GO) test ./cmd/harden -run '^$$' -bench 'PinDigestCLI' -benchtime 5x -count 3
+
+# Findings per rule before and after `harden fix --offline` (and --unsafe)
+# over the corpus, what each default fix alone removes and introduces, the
+# files changed and the promises; writes docs/corpus-report.md (committed).
+corpus-report:
+	$(GO) run ./golden/corpusreport -corpus $(or $(HARDEN_CORPUS),$(CORPUS)) -o docs/corpus-report.md
 
 install:
 	$(GO) install -trimpath -ldflags '$(LDFLAGS)' ./cmd/harden

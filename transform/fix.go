@@ -57,6 +57,9 @@ type Fix struct {
 	// Applicability is Safe (applied by default) or Unsafe (--unsafe only).
 	Applicability Applicability
 	Needs         Needs
+	// Severity says how much a finding of this fix matters; zero means
+	// Warning. `harden check --severity/--fail-on` filter on it.
+	Severity Severity
 	// Check inspects pass.Doc and reports findings, with edits when it can fix them.
 	Check func(pass *Pass)
 }
@@ -151,4 +154,52 @@ func (p *Pass) Report(f Finding) {
 // does not fix.
 func (p *Pass) Reportf(line int, format string, args ...any) {
 	p.Report(Finding{Line: line, Message: fmt.Sprintf(format, args...)})
+}
+
+// Severity ranks findings for `harden check --severity` and `--fail-on`.
+type Severity int
+
+const (
+	unsetSeverity Severity = iota
+	// Info is hygiene: image size, build reproducibility, style.
+	Info
+	// Warning is a weakness a reviewer should fix.
+	Warning
+	// Error is a problem that exposes the image (root, secrets, a shell
+	// piped from the network).
+	Error
+)
+
+// Level is the fix's severity, Warning when it sets none.
+func (f *Fix) Level() Severity {
+	if f.Severity == unsetSeverity {
+		return Warning
+	}
+	return f.Severity
+}
+
+func (s Severity) String() string {
+	switch s {
+	case Info:
+		return "info"
+	case Warning:
+		return "warning"
+	case Error:
+		return "error"
+	}
+	return "warning"
+}
+
+// ParseSeverity reads "info", "warning" or "error" (any case); "note" is
+// SARIF's name for info.
+func ParseSeverity(s string) (Severity, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "info", "note":
+		return Info, nil
+	case "warning", "warn":
+		return Warning, nil
+	case "error":
+		return Error, nil
+	}
+	return 0, fmt.Errorf("unknown severity %q (info, warning or error)", s)
 }

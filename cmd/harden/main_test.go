@@ -65,6 +65,7 @@ func TestRulesDoc(t *testing.T) {
 	wantCode(t, byName, 0)
 	want := "add-label: Label the image as hardened\n\n" +
 		"Applied: default\n" +
+		"Severity: warning\n" +
 		"Equivalents: FK001, LBL1\n\n" +
 		strings.TrimSpace(fakeLabel.Doc) + "\n\n" +
 		"Example\n" +

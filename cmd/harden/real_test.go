@@ -57,7 +57,12 @@ func TestRealFix(t *testing.T) {
 	}
 	r = hardenReal(t, "", "check")
 	wantCode(t, r, 1)
-	got := lines(r.stdout)
+	var got []string // the other real fixes report on these files too
+	for _, l := range lines(r.stdout) {
+		if strings.Contains(l, ": non-root-user: ") {
+			got = append(got, l)
+		}
+	}
 	if len(got) != 2 || !strings.HasPrefix(got[0], "a/Dockerfile:") || !strings.Contains(got[0], ": non-root-user: ") ||
 		!strings.HasPrefix(got[1], "g/Dockerfile:2: non-root-user: ") || !strings.Contains(got[1], "gosu") || !strings.HasSuffix(got[1], "[fix: none]") {
 		t.Errorf("harden check:\n%s", r.stdout)

@@ -67,6 +67,7 @@ func writeRuleDoc(w io.Writer, f *transform.Fix) error {
 		fmt.Fprint(w, " (only with --unsafe or --select "+f.Name+")")
 	}
 	fmt.Fprintln(w)
+	fmt.Fprintf(w, "Severity: %s\n", f.Level())
 	if len(f.Also) > 0 {
 		fmt.Fprintf(w, "Equivalents: %s\n", strings.Join(f.Also, ", "))
 	}

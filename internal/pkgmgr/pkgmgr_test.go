@@ -67,3 +67,30 @@ func TestFamilyAndNames(t *testing.T) {
 		t.Error("Name must drop version pins")
 	}
 }
+
+func TestHasShort(t *testing.T) {
+	w := func(ss ...string) []shell.Word {
+		var out []shell.Word
+		for _, s := range ss {
+			out = append(out, shell.Word{Value: s, Literal: true})
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		args []string
+		c    byte
+		want bool
+	}{
+		{[]string{"-y"}, 'y', true},
+		{[]string{"-qy"}, 'y', true},
+		{[]string{"-qO-"}, 'q', true},
+		{[]string{"-oAPT::Get::y"}, 'y', false},
+		{[]string{"--yes"}, 'y', false},
+		{[]string{"--", "-y"}, 'y', false},
+		{[]string{"-q", "x"}, 'y', false},
+	} {
+		if got := HasShort(w(tc.args...), tc.c, "qyO"[:2]); got != tc.want {
+			t.Errorf("HasShort(%q, %c) = %v, want %v", tc.args, tc.c, got, tc.want)
+		}
+	}
+}

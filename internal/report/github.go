@@ -4,12 +4,16 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/harden-dev/harden/transform"
 )
 
 // WriteGitHub writes a file's findings as GitHub Actions workflow commands,
 // which a workflow run shows as annotations on the lines they name:
 //
 //	::warning file=PATH,line=N,title=NAME::problem [fix: KIND: what the fix does]
+//
+// (::error for fixes of severity error, ::notice for info)
 //
 // and an error that stopped the file as
 //
@@ -30,8 +34,8 @@ func WriteGitHub(w io.Writer, file FileFindings) error {
 	}
 	for _, f := range file.Findings {
 		line := max(f.Line, 1)
-		if _, err := fmt.Fprintf(w, "::warning file=%s,line=%d,title=%s::%s\n",
-			escapeProperty(file.Path), line, escapeProperty(f.Fix.Name), escapeData(FindingText(f))); err != nil {
+		if _, err := fmt.Fprintf(w, "::%s file=%s,line=%d,title=%s::%s\n",
+			githubCommand(f.Fix.Level()), escapeProperty(file.Path), line, escapeProperty(f.Fix.Name), escapeData(FindingText(f))); err != nil {
 			return err
 		}
 	}
@@ -46,4 +50,15 @@ func escapeData(s string) string {
 // escapeProperty escapes a property value of a workflow command.
 func escapeProperty(s string) string {
 	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C").Replace(s)
+}
+
+// githubCommand is the annotation command of a severity.
+func githubCommand(s transform.Severity) string {
+	switch s {
+	case transform.Error:
+		return "error"
+	case transform.Info:
+		return "notice"
+	}
+	return "warning"
 }

@@ -15,9 +15,11 @@ type Finding struct {
 	// Title is what the fix does about it, a verb phrase; "" without edits.
 	Title string `json:"title,omitempty"`
 	// Kind is how harden fix treats it: "default", "unsafe" or "none".
-	Kind    string `json:"kind"`
-	Applied bool   `json:"applied"`
-	Reason  string `json:"reason,omitempty"`
+	Kind string `json:"kind"`
+	// Severity is the fix's: "info", "warning" or "error".
+	Severity string `json:"severity"`
+	Applied  bool   `json:"applied"`
+	Reason   string `json:"reason,omitempty"`
 }
 
 // File is the result for one file.
@@ -39,13 +41,14 @@ type Document struct {
 // NewFinding converts an engine finding.
 func NewFinding(f transform.Finding) Finding {
 	return Finding{
-		Fix:     f.Fix.Name,
-		Line:    f.Line,
-		Message: f.Message,
-		Title:   f.Title,
-		Kind:    f.Applicability.String(),
-		Applied: f.Applied,
-		Reason:  f.Reason,
+		Fix:      f.Fix.Name,
+		Line:     f.Line,
+		Message:  f.Message,
+		Title:    f.Title,
+		Kind:     f.Applicability.String(),
+		Severity: f.Fix.Level().String(),
+		Applied:  f.Applied,
+		Reason:   f.Reason,
 	}
 }
 

@@ -67,6 +67,7 @@ type sarifRuleProps struct {
 	Tags             []string `json:"tags"`
 	Precision        string   `json:"precision"`
 	SecuritySeverity string   `json:"security-severity"`
+	Severity         string   `json:"severity"`
 	Fix              string   `json:"fix"`
 	Equivalents      []string `json:"equivalents,omitempty"`
 }
@@ -123,11 +124,12 @@ func WriteSARIF(w io.Writer, version string, fixes []*transform.Fix, files []Fil
 			FullDescription:      sarifText{Text: firstSentence(f.Doc)},
 			Help:                 sarifText{Text: f.Doc},
 			HelpURI:              InformationURI + "#rules",
-			DefaultConfiguration: sarifConfig{Level: "warning"},
+			DefaultConfiguration: sarifConfig{Level: SARIFLevel(f.Level())},
 			Properties: sarifRuleProps{
 				Tags:             []string{"security", "dockerfile"},
 				Precision:        "high",
-				SecuritySeverity: "5.0",
+				SecuritySeverity: securitySeverity(f.Level()),
+				Severity:         f.Level().String(),
 				Fix:              f.Applicability.String(),
 				Equivalents:      f.Also,
 			},
@@ -168,7 +170,7 @@ func WriteSARIF(w io.Writer, version string, fixes []*transform.Fix, files []Fil
 			run.Results = append(run.Results, sarifResult{
 				RuleID:    f.Fix.Name,
 				RuleIndex: index[f.Fix.Name],
-				Level:     "warning",
+				Level:     SARIFLevel(f.Fix.Level()),
 				Message:   sarifText{Text: f.Message},
 				Locations: []sarifLocation{loc(line)},
 				Props:     map[string]any{"fix": f.Applicability.String()},
@@ -209,4 +211,28 @@ func firstSentence(doc string) string {
 		doc = doc[:i+1]
 	}
 	return doc
+}
+
+// SARIFLevel is the SARIF result level of a severity: error, warning or
+// note.
+func SARIFLevel(s transform.Severity) string {
+	switch s {
+	case transform.Error:
+		return "error"
+	case transform.Info:
+		return "note"
+	}
+	return "warning"
+}
+
+// securitySeverity is the CVSS-like score GitHub code scanning ranks
+// security results by: high, medium, low.
+func securitySeverity(s transform.Severity) string {
+	switch s {
+	case transform.Error:
+		return "8.0"
+	case transform.Info:
+		return "2.0"
+	}
+	return "5.0"
 }

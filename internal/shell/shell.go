@@ -223,3 +223,33 @@ func (c Command) Has(flags ...string) bool {
 	}
 	return false
 }
+
+// Program returns the index in words of the program that really runs,
+// looking through the wrappers unwrap looks through (sudo, env, exec, …),
+// and -1 when there is none or its name is not a literal. A `sh -c SCRIPT`
+// yields the shell's index: the script inside is a string, not words.
+func Program(words []Word) int {
+	i := 0
+	for i < len(words) {
+		if !words[i].Literal {
+			return -1
+		}
+		rest := words[i+1:]
+		var next []Word
+		switch path.Base(words[i].Value) {
+		case "sudo", "doas":
+			next = skipOptions(rest, sudoArgs)
+		case "env":
+			next = skipOptions(rest, envArgs)
+			for len(next) > 0 && next[0].Literal && strings.Contains(next[0].Value, "=") {
+				next = next[1:]
+			}
+		case "exec", "command", "nohup", "busybox", "time", "nice", "stdbuf", "xargs", "tini", "tini-static", "dumb-init":
+			next = skipOptions(rest, nil)
+		default:
+			return i
+		}
+		i = len(words) - len(next)
+	}
+	return -1
+}

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+	"mvdan.cc/sh/v3/syntax"
 )
 
 func names(cmds []Command) string {
@@ -73,5 +74,33 @@ func TestRunCommands(t *testing.T) {
 	})
 	if names(heredoc) != "useradd chown" {
 		t.Errorf("heredoc: %q", names(heredoc))
+	}
+}
+
+func TestProgram(t *testing.T) {
+	for _, tc := range []struct {
+		script string
+		want   int
+	}{
+		{"apt-get install -y x", 0},
+		{"sudo -u root apt-get install x", 3},
+		{"env DEBIAN_FRONTEND=noninteractive apt-get install x", 2},
+		{"sudo env A=1 -- pip install x", 3},
+		{"$APT install x", -1},
+		{"sudo", -1},
+		{"sh -c 'apt-get install x'", 0},
+	} {
+		f, err := syntax.NewParser().Parse(strings.NewReader(tc.script), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		call := f.Stmts[0].Cmd.(*syntax.CallExpr)
+		words := make([]Word, len(call.Args))
+		for i, w := range call.Args {
+			words[i] = WordOf(tc.script, w)
+		}
+		if got := Program(words); got != tc.want {
+			t.Errorf("Program(%q) = %d, want %d", tc.script, got, tc.want)
+		}
 	}
 }

@@ -1,0 +1,3 @@
+echo "$GREETING"
+cat /etc/codename
+echo "user $(id -un) uid=$(id -u) gid=$(id -g)"
