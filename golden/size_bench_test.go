@@ -22,7 +22,11 @@ import (
 //     continuations, COPY, WORKDIR, EXPOSE, comments), some built FROM the
 //     stage before;
 //   - argenv: one long stage of ARG and ENV lines that reference each other
-//     (and RUNs using them), the shape that made expansion costly.
+//     (and RUNs using them), the shape that made expansion costly;
+//   - chain: a stage of ENV lines, then the deepest chain harden accepts
+//     (transform.MaxChainDepth stages, each FROM the one before) each
+//     setting a variable of its own: the worst case of the facts' sharing,
+//     where each stage copies the variables.
 // Each reports B/op and allocs/op (-benchmem), peak-B (the highest heap in
 // use seen while it ran) and B/in-B (B/op per byte of input): memory is
 // proportional to the input when B/in-B stays flat as the size grows.
@@ -33,6 +37,7 @@ var sizeShapes = []struct {
 }{
 	{"plain", plainDockerfile},
 	{"argenv", argEnvDockerfile},
+	{"chain", chainDockerfile},
 }
 
 var sizeSteps = []int{64 << 10, 256 << 10, 1 << 20}
@@ -67,6 +72,21 @@ func argEnvDockerfile(size int) []byte {
 		}
 	}
 	b.WriteString("CMD [\"sh\"]\n")
+	return []byte(b.String())
+}
+
+// chainDockerfile is a stage of about size bytes of ENV lines, then a
+// chain of stages, each FROM the one before and setting a variable.
+func chainDockerfile(size int) []byte {
+	var b strings.Builder
+	b.WriteString("FROM debian:bookworm AS s0\n")
+	for i := 0; b.Len() < size; i++ {
+		fmt.Fprintf(&b, "ENV V%d=value-%d\n", i, i)
+	}
+	for i := 1; i < transform.MaxChainDepth; i++ {
+		fmt.Fprintf(&b, "FROM s%d AS s%d\nENV W%d=%d\n", i-1, i, i, i)
+	}
+	b.WriteString("CMD [\"x\"]\n")
 	return []byte(b.String())
 }
 

@@ -48,6 +48,7 @@ type Document struct {
 	lex        *shell.Lex                    // reused by Expand
 	metaEnv    Env
 	envCur     *envCursor // the last scope envAt walked to (expand.go)
+	childCount []int      // stages built FROM each stage (facts.go)
 	facts      []*Facts   // per stage index, computed on first use (facts.go)
 }
 
@@ -96,7 +97,38 @@ func Parse(path string, src []byte) (*Document, error) {
 	if err := d.groupStages(stages); err != nil {
 		return nil, &ParseError{Path: path, Err: err}
 	}
+	if s, depth := d.deepestChain(); depth > MaxChainDepth {
+		return nil, &ParseError{Path: path, Line: s.From.StartLine, Err: fmt.Errorf(
+			"stage built on a chain of %d stages, each FROM the one before (harden's limit is %d)", depth, MaxChainDepth)}
+	}
 	return d, nil
+}
+
+// MaxChainDepth bounds how many stages deep a stage may be built, each
+// FROM the one before. A stage's facts share its parent's, but a stage
+// whose ARG or ENV changes the variables copies them, so a chain of such
+// stages costs memory in proportion to its depth times the variables; real
+// Dockerfiles stay far below the limit (the deepest chain of the corpus is
+// 6 stages), and it keeps memory within a bounded multiple of the input for
+// every file harden accepts.
+const MaxChainDepth = 32
+
+// deepestChain returns the stage with the longest chain of stages it is
+// built from, and that chain's length (1 for a stage FROM an image).
+func (d *Document) deepestChain() (*Stage, int) {
+	depth := make([]int, len(d.Stages))
+	var deepest *Stage
+	best := 0
+	for i, s := range d.Stages {
+		depth[i] = 1
+		if p := d.Parent(s); p != nil {
+			depth[i] = depth[p.Index] + 1
+		}
+		if depth[i] > best {
+			deepest, best = s, depth[i]
+		}
+	}
+	return deepest, best
 }
 
 func newParseError(path string, src []byte, err error) *ParseError {

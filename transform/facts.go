@@ -81,8 +81,9 @@ type Facts struct {
 	// Runs are the chain's RUN instructions, in build order.
 	Runs []*StageRun
 
-	d       *Document
-	windows bool // Windows by --platform or SHELL, whatever the base
+	d          *Document
+	windows    bool // Windows by --platform or SHELL, whatever the base
+	sharedMaps bool // Env and Vars are still the parent's (inherit)
 
 	users      []CreatedUser
 	groups     []CreatedGroup
@@ -313,21 +314,51 @@ func (d *Document) rootFacts(s *Stage) *Facts {
 	return f
 }
 
-// inherit starts the facts of stage s, built FROM the stage of p.
+// inherit starts the facts of stage s, built FROM the stage of p. The
+// child shares its parent's data instead of copying it, so that a chain of
+// stages costs memory in proportion to what the stages hold: the maps are
+// copied only when the child's ARG or ENV writes to them (walk), and the
+// slices are shared outright when s is its parent's only child (appending
+// then writes past the parent's length, which the parent never sees), else
+// clipped so that the first append copies.
 func (p *Facts) inherit(s *Stage) *Facts {
 	f := *p
 	f.Stage = s
 	f.Chain = append([]*Stage{s}, p.Chain...)
-	f.Env, f.Vars = clone(p.Env), clone(p.Vars)
-	f.Volumes = clip(p.Volumes)
-	f.Ports = clip(p.Ports)
-	f.Copies = clip(p.Copies)
-	f.Onbuild = clip(p.Onbuild)
-	f.Runs = clip(p.Runs)
+	f.sharedMaps = true
+	if p.d.children(p.Stage) > 1 {
+		f.Volumes = clip(p.Volumes)
+		f.Ports = clip(p.Ports)
+		f.Copies = clip(p.Copies)
+		f.Onbuild = clip(p.Onbuild)
+		f.Runs = clip(p.Runs)
+	}
 	f.users, f.groups, f.usersDone = nil, nil, false
 	f.pkgCmds, f.pkgDone = nil, false
 	f.family, f.familyDone = images.Unknown, false
 	return &f
+}
+
+// ownMaps gives f copies of the Env and Vars maps it shares with its
+// parent, before it writes to them.
+func (f *Facts) ownMaps() {
+	if f.sharedMaps {
+		f.Env, f.Vars = clone(f.Env), clone(f.Vars)
+		f.sharedMaps = false
+	}
+}
+
+// children is how many stages are built FROM s.
+func (d *Document) children(s *Stage) int {
+	if d.childCount == nil {
+		d.childCount = make([]int, len(d.Stages))
+		for _, c := range d.Stages {
+			if p := d.Parent(c); p != nil {
+				d.childCount[p.Index]++
+			}
+		}
+	}
+	return d.childCount[s.Index]
 }
 
 func clone(e Env) Env {
@@ -344,10 +375,14 @@ func clip[T any](s []T) []T { return s[:len(s):len(s)] }
 // walk reads the instructions of f.Stage over what its parent left.
 func (f *Facts) walk() {
 	d, s := f.d, f.Stage
-	env := f.Vars
 	cmdSet := false // a CMD of this stage survives a later ENTRYPOINT
 	for j, c := range s.Parsed.Commands {
 		n := s.Nodes[j]
+		switch c.(type) {
+		case *instructions.ArgCommand, *instructions.EnvCommand:
+			f.ownMaps()
+		}
+		env := f.Vars
 		switch c := c.(type) {
 		case *instructions.UserCommand:
 			v, _ := d.Expand(c.User, env)

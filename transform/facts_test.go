@@ -1,6 +1,8 @@
 package transform
 
 import (
+	"errors"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -405,5 +407,61 @@ func TestStageRunCommandsAndValue(t *testing.T) {
 	pass := &Pass{Doc: d}
 	if pass.Facts(d.FinalStage()) != f {
 		t.Error("Pass.Facts must give the document's facts")
+	}
+}
+
+// A chain of stages shares its facts' data: an only child appends into its
+// parent's slices without the parent seeing it, siblings never see each
+// other's, and maps are copied only by a stage that writes a variable.
+func TestFactsSharingAlongChains(t *testing.T) {
+	// a's slices have spare capacity after three appends (1, 2, 4): a
+	// child appending in place must be its parent's only child.
+	d, err := Parse("Dockerfile", []byte("FROM debian AS a\nENV A=1\nRUN one\nRUN two\nRUN three\n"+
+		"FROM a AS b\nLABEL b=1\n"+ // a's only child: shares slices and maps
+		"FROM b AS c\nENV C=3\nRUN c\n"+ // b has two children
+		"FROM b AS d\nRUN d\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b, c, dd := d.Facts(d.Stages[0]), d.Facts(d.Stages[1]), d.Facts(d.Stages[2]), d.Facts(d.Stages[3])
+	runs := func(f *Facts) string {
+		var out []string
+		for _, r := range f.Runs {
+			out = append(out, r.Cmd.CmdLine[0])
+		}
+		return strings.Join(out, ",")
+	}
+	for _, tc := range []struct {
+		f    *Facts
+		want string
+	}{{a, "one,two,three"}, {b, "one,two,three"}, {c, "one,two,three,c"}, {dd, "one,two,three,d"}} {
+		if got := runs(tc.f); got != tc.want {
+			t.Errorf("stage %s runs %s, want %s", tc.f.Stage.Parsed.Name, got, tc.want)
+		}
+	}
+	if _, ok := b.Env["C"]; ok {
+		t.Error("a child's ENV reached its parent")
+	}
+	if c.Env["A"] != "1" || c.Env["C"] != "3" || dd.Env["C"] != "" || len(a.Env) != 1 {
+		t.Errorf("env: a %v, c %v, d %v", a.Env, c.Env, dd.Env)
+	}
+}
+
+// A stage built on a chain deeper than MaxChainDepth is refused like a
+// file buildkit cannot read, at that stage's FROM line.
+func TestParseRefusesDeepChains(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("FROM debian AS s0\n")
+	for i := 1; i < MaxChainDepth; i++ {
+		fmt.Fprintf(&b, "FROM s%d AS s%d\n", i-1, i)
+	}
+	if _, err := Parse("Dockerfile", []byte(b.String())); err != nil {
+		t.Fatalf("a chain of %d stages: %v", MaxChainDepth, err)
+	}
+	fmt.Fprintf(&b, "FROM s%d AS s%d\n", MaxChainDepth-1, MaxChainDepth)
+	_, err := Parse("Dockerfile", []byte(b.String()))
+	var pe *ParseError
+	if !errors.As(err, &pe) || pe.Line != MaxChainDepth+1 || !strings.Contains(err.Error(), "limit is") {
+		t.Errorf("a chain of %d stages: %v", MaxChainDepth+1, err)
 	}
 }
