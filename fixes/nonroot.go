@@ -92,7 +92,11 @@ Three outcomes
     write to a root-owned path (/etc, /var/run/x.pid), a RUN of a script the
     context does not hold, a package that creates its own system user, a
     base image harden does not know, a WORKDIR the Dockerfile never fills,
-    a chmod that takes read access from others;
+    a chmod that takes read access from others, a command that exposes
+    and names no port (ENTRYPOINT, else CMD) or only echoes a message, a
+    WORKDIR that is a VOLUME or that a comment says is mounted, an app a
+    RUN clones or downloads into the WORKDIR or the command's path, a user
+    the Dockerfile gives files to but never switches to;
   - report only: the evidence says root is needed (below).
 
 Why

@@ -12,8 +12,8 @@ import (
 // The user non-root-user creates comes from the project's configuration
 // (.harden.yaml `user:`, through Pass.Config) where it names one.
 func TestNonRootUserFromConfig(t *testing.T) {
-	debian := "FROM debian:bookworm\nCOPY app /app\nCMD [\"/app\"]\n"
-	alpine := "FROM alpine:3.20\nCOPY app /app\nCMD [\"/app\"]\n"
+	debian := "FROM debian:bookworm\nCOPY app /app\nEXPOSE 8080\nCMD [\"/app\"]\n"
+	alpine := "FROM alpine:3.20\nCOPY app /app\nEXPOSE 8080\nCMD [\"/app\"]\n"
 	for _, tc := range []struct {
 		name, src string
 		user      transform.User

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/moby/buildkit/frontend/dockerfile/parser"
 	"mvdan.cc/sh/v3/syntax"
 
 	"github.com/harden-dev/harden/internal/images"
@@ -313,8 +314,20 @@ func (st *stageEvidence) risks() []string {
 			out = append(out, "its command "+entry[0].Name+" is a script the image installs, which harden cannot read: check that it writes no root-owned path")
 		}
 	}
-	if name := st.portlessEntrypoint(); name != "" {
-		out = append(out, "its ENTRYPOINT "+name+" exposes no port: a command-line tool, which may write to the current directory or to a mounted directory that root owns")
+	if kw, name := st.portlessEntrypoint(); name != "" {
+		out = append(out, "its "+kw+" "+name+" exposes no port and names none: likely a command-line or desktop program rather than a server, which may write to the current directory or to a mounted directory that root owns")
+	}
+	if msg := st.echoCmd(); msg != "" {
+		out = append(out, msg)
+	}
+	if msg := st.mountedWorkdir(); msg != "" {
+		out = append(out, msg)
+	}
+	if msg := st.downloadedApp(); msg != "" {
+		out = append(out, msg)
+	}
+	if msg := st.ownerNeverUser(); msg != "" {
+		out = append(out, msg)
 	}
 	if conf := st.packagedConfig(); conf != "" {
 		out = append(out, "its command reads "+conf+", which a package installs and harden cannot read: check the paths it writes (data, logs, pid files)")
@@ -399,16 +412,286 @@ func (st *stageEvidence) helpCLI() string {
 	return ""
 }
 
-// portlessEntrypoint returns the ENTRYPOINT's program when the image
-// exposes no port and declares no VOLUME: a command-line program rather
-// than a server; or "".
-func (st *stageEvidence) portlessEntrypoint() string {
-	if st.f.Entrypoint == nil || len(st.f.Ports) > 0 || len(st.f.Volumes) > 0 {
-		return ""
+// portlessEntrypoint returns the keyword and program of the container's
+// command (its ENTRYPOINT, else its CMD) when the image exposes no port and
+// declares no VOLUME: a command-line or desktop program rather than a
+// server; or "", "".
+func (st *stageEvidence) portlessEntrypoint() (string, string) {
+	if len(st.f.Ports) > 0 || len(st.f.Volumes) > 0 {
+		return "", ""
+	}
+	kw := "ENTRYPOINT"
+	if st.f.Entrypoint == nil {
+		kw = "CMD"
 	}
 	entry := st.entryCommands()
-	if len(entry) == 0 || strings.HasSuffix(entry[0].Name, ".sh") || passWrappers[entry[0].Name] {
+	if len(entry) == 0 || strings.HasSuffix(entry[0].Name, ".sh") || passWrappers[entry[0].Name] || printer(entry[0].Name) || listens(entry) {
+		return "", ""
+	}
+	return kw, entry[0].Name
+}
+
+// listenOptions are the options by which servers are told where to listen.
+var listenOptions = map[string]bool{"-b": true, "--bind": true, "-p": true, "--port": true, "--listen": true,
+	"-l": true, "--host": true, "--http": true, "--http-port": true, "--addr": true, "--address": true, "--server.port": true}
+
+// listens reports whether the command says where it listens: a listen
+// option with a value (gunicorn -b 0.0.0.0:8080, --port 3000) or a
+// host:port argument (runserver 0.0.0.0:8000): a server, even without an
+// EXPOSE.
+func listens(entry []shell.Command) bool {
+	hostPort := func(v string) bool {
+		i := strings.LastIndex(v, ":")
+		return i >= 0 && !strings.Contains(v[:i], "/") && isNumber(v[i+1:])
+	}
+	for _, c := range entry {
+		for i, a := range c.Args {
+			name, val, hasVal := strings.Cut(a.Value, "=")
+			if listenOptions[name] && (hasVal || i+1 < len(c.Args)) {
+				if !hasVal {
+					val = c.Args[i+1].Value
+				}
+				if isNumber(val) || hostPort(val) || strings.Contains(val, "$") {
+					return true
+				}
+			}
+			if hostPort(a.Value) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// printer reports whether a program only prints its arguments.
+func printer(name string) bool { return name == "echo" || name == "printf" }
+
+// echoCmd explains why a container whose whole command only prints a
+// message (CMD echo "use one of convert | identify ...") is a toolbox
+// image, or returns "".
+func (st *stageEvidence) echoCmd() string {
+	entry := st.entryCommands()
+	if len(entry) == 0 {
 		return ""
 	}
-	return entry[0].Name
+	for _, c := range entry {
+		if !printer(c.Name) {
+			return ""
+		}
+	}
+	kw := "CMD"
+	if st.f.Entrypoint != nil {
+		kw = "ENTRYPOINT"
+	}
+	return "its " + kw + " only prints a message (" + entry[0].Name + "): a toolbox image, whose programs are run over mounted files and directories that root owns"
+}
+
+// mountedWorkdir explains why the WORKDIR is likely a bind-mounted
+// workspace: a VOLUME is the WORKDIR or holds it, or a comment of the
+// stage says sources are mounted there. A chown in the image does not
+// reach a bind mount, whose owner is the host's. Or "".
+func (st *stageEvidence) mountedWorkdir() string {
+	w := st.f.Workdir
+	if w == "" || w == "/" {
+		return ""
+	}
+	for _, v := range st.f.Volumes {
+		p := v.Expanded
+		if !path.IsAbs(p) || strings.Contains(p, "$") {
+			continue
+		}
+		p = path.Clean(p)
+		if _, ok := under(w, p); ok && p != "/" {
+			where := "is the VOLUME " + p
+			if p != w {
+				where = "is inside VOLUME " + p
+			}
+			return "its WORKDIR " + w + " " + where + ": if a workspace is bind-mounted there, the host's user owns it and a chown in the image does not reach it"
+		}
+	}
+	final := st.f.Stage.Nodes
+	if len(final) == 0 {
+		return ""
+	}
+	first := st.f.Stage.From.StartLine
+	last := final[len(final)-1].EndLine
+	for l := first; l <= last; l++ {
+		if !st.d.IsComment(l) {
+			continue
+		}
+		lower := strings.ToLower(st.d.Line(l))
+		if strings.Contains(lower, "mount") && (strings.Contains(lower, w) || strings.Contains(lower, "source") || strings.Contains(lower, "code")) {
+			text := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(st.d.Line(l)), "#"))
+			if len(text) > 80 {
+				text = text[:80] + "…"
+			}
+			return fmt.Sprintf("the comment at line %d says files are mounted (\"%s\"): a bind mount keeps the host's owner, which a chown in the image does not reach", l, text)
+		}
+	}
+	return ""
+}
+
+// downloadedApp explains why the program or app the container runs comes
+// from a RUN that downloads or clones it (git clone, svn checkout, curl -o,
+// wget -O, tar -C after a download, npm install of a git URL) into the
+// WORKDIR or a path the command names: harden cannot read it, and the app
+// may write under its own directory, which root owns. Or "".
+func (st *stageEvidence) downloadedApp() string {
+	w := st.f.Workdir
+	var args []string
+	for _, c := range st.entryCommands() {
+		args = append(args, c.Name)
+		for _, a := range c.Args {
+			if a.Literal {
+				v := a.Value
+				if _, val, ok := strings.Cut(v, "="); ok && strings.HasPrefix(v, "-") {
+					v = val
+				}
+				args = append(args, v)
+			}
+		}
+	}
+	for _, r := range st.f.Runs {
+		cwd := st.workdirAt(r.Node)
+		downloads := r.Mentions("curl", "wget", "git", "svn", "hg")
+		for _, cmd := range r.Commands() {
+			dest, what := downloadDest(cmd, downloads)
+			if dest == "" || strings.Contains(dest, "$") {
+				continue
+			}
+			if !path.IsAbs(dest) {
+				if cwd == "" {
+					continue
+				}
+				dest = path.Join(cwd, dest)
+			}
+			dest = path.Clean(dest)
+			if dest == "/" || systemPath(dest) || dest == "/usr/local/bin" || dest == "/usr/bin" || dest == "/tmp" {
+				continue
+			}
+			hit := ""
+			if _, ok := under(w, dest); w != "" && ok {
+				hit = "the WORKDIR " + w
+			}
+			if entry := st.entryCommands(); hit == "" && len(entry) > 0 && !path.IsAbs(entry[0].Name) && entry[0].Name == path.Base(dest) && path.Base(path.Dir(dest)) == "bin" {
+				hit = "its command " + entry[0].Name
+			}
+			for _, a := range args {
+				if hit != "" {
+					break
+				}
+				if _, ok := under(path.Clean(a), dest); path.IsAbs(a) && ok {
+					hit = "its command's " + a
+				}
+			}
+			if hit != "" {
+				return fmt.Sprintf("RUN at line %d %s into %s, %s: harden cannot read that program, which may write under its own directory (root owns it)", r.Node.StartLine, what, dest, hit)
+			}
+		}
+	}
+	return ""
+}
+
+// downloadDest returns where a command downloads or clones files, and
+// what it does, or "". inDownload tells whether its RUN downloads (then
+// tar -C and unzip -d unpack what it fetched).
+func downloadDest(cmd shell.Command, inDownload bool) (dest, what string) {
+	pos := cmd.Positionals(map[string]bool{"-b": true, "--branch": true, "--depth": true, "-c": true, "--config": true, "--origin": true, "-o": true, "-j": true, "--jobs": true, "-r": true, "--revision": true})
+	val := func(opts ...string) string {
+		for i, a := range cmd.Args {
+			for _, o := range opts {
+				if a.Value == o && i+1 < len(cmd.Args) {
+					return cmd.Args[i+1].Value
+				}
+				if v, ok := strings.CutPrefix(a.Value, o+"="); ok && strings.HasPrefix(o, "--") {
+					return v
+				}
+			}
+		}
+		return ""
+	}
+	switch cmd.Name {
+	case "git", "hg":
+		if len(pos) >= 2 && pos[0].Value == "clone" {
+			if len(pos) >= 3 {
+				return pos[2].Value, cmd.Name + " clones " + pos[1].Value
+			}
+			return strings.TrimSuffix(path.Base(pos[1].Value), ".git"), cmd.Name + " clones " + pos[1].Value
+		}
+	case "svn":
+		if len(pos) >= 2 && (pos[0].Value == "checkout" || pos[0].Value == "co" || pos[0].Value == "export") {
+			if len(pos) >= 3 {
+				return pos[2].Value, "svn checks out " + pos[1].Value
+			}
+			return path.Base(pos[1].Value), "svn checks out " + pos[1].Value
+		}
+	case "curl":
+		if d := val("-o", "--output"); d != "" && d != "-" {
+			return d, "curl downloads"
+		}
+	case "wget":
+		if d := val("-O", "--output-document"); d != "" && d != "-" {
+			return d, "wget downloads"
+		}
+		if d := val("-P", "--directory-prefix"); d != "" {
+			return d, "wget downloads"
+		}
+	case "tar":
+		if d := val("-C", "--directory"); d != "" && inDownload {
+			return d, "tar unpacks a download"
+		}
+	case "unzip":
+		if d := val("-d"); d != "" && inDownload {
+			return d, "unzip unpacks a download"
+		}
+	case "npm", "yarn", "pnpm":
+		for _, a := range pos {
+			v := a.Value
+			if strings.HasPrefix(v, "git+") || strings.HasPrefix(v, "git://") || strings.HasPrefix(v, "github:") || strings.HasSuffix(v, ".git") {
+				return ".", cmd.Name + " installs " + v
+			}
+		}
+	}
+	return "", ""
+}
+
+// workdirAt is the WORKDIR in effect at a node of the stage's chain
+// (absolute and clean), or "" when none is set or it names a variable.
+func (st *stageEvidence) workdirAt(at *parser.Node) string {
+	w := ""
+	for _, s := range st.f.Chain {
+		for _, n := range s.Nodes {
+			if n.StartLine >= at.StartLine && s == st.d.StageOf(at) {
+				return w
+			}
+			if !strings.EqualFold(n.Value, "workdir") || n.Next == nil {
+				continue
+			}
+			v := strings.Trim(n.Next.Value, `"'`)
+			switch {
+			case strings.Contains(v, "$"):
+				w = ""
+			case path.IsAbs(v):
+				w = path.Clean(v)
+			case w != "":
+				w = path.Join(w, v)
+			}
+		}
+	}
+	return w
+}
+
+// ownerNeverUser explains why the user the edit switches to is one the
+// Dockerfile only gives files to (COPY --chown, RUN chown) and never names
+// in a USER: the authors may have removed that USER on purpose, or its
+// data directory may be a bind mount. Or "".
+func (st *stageEvidence) ownerNeverUser() string {
+	if st.created != nil || len(st.owners) == 0 || st.family == images.Windows {
+		return ""
+	}
+	users := st.runtimeUsers()
+	if len(users) != 1 {
+		return ""
+	}
+	return "the Dockerfile gives files to " + users[0] + " but never switches to it: check why"
 }

@@ -23,7 +23,7 @@ func (st *stageEvidence) keepRoot() string {
 	f := st.f
 	for _, cmd := range entry {
 		if e := runas.ForProgram(cmd.Name); e != nil && e.Need == runas.DropsPrivileges &&
-			(e.Option == "" || cmd.Has(e.Option) || hasPrefixArg(cmd, e.Option+"=")) {
+			(e.Option == "" || cmd.Has(e.Option) || hasPrefixArg(cmd, e.Option+"=") || len(e.Option) == 2 && hasPrefixArg(cmd, e.Option)) {
 			return "its entrypoint " + e.Reason + " with " + e.Name()
 		}
 	}

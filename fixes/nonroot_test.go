@@ -12,7 +12,7 @@ import (
 // these cover what depends on the file's path, which the golden runner fixes
 // to "Dockerfile".
 func TestNonRootUserDevEnvironmentsByPath(t *testing.T) {
-	src := []byte("FROM debian:bookworm\nRUN apt-get update\nCMD [\"app\"]\n")
+	src := []byte("FROM debian:bookworm\nRUN apt-get update\nEXPOSE 8080\nCMD [\"app\"]\n")
 	for path, devEnv := range map[string]bool{
 		".devcontainer/Dockerfile":         true,
 		"web/.devcontainer/Dockerfile.dev": true,

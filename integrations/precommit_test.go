@@ -210,7 +210,7 @@ func (p *preCommit) run(args ...string) (int, string) {
 	return code, string(out)
 }
 
-const rootDockerfile = "FROM debian:bookworm-slim\nRUN apt-get update && apt-get install -y --no-install-recommends curl\nCOPY server /usr/local/bin/server\nCMD [\"server\"]\n"
+const rootDockerfile = "FROM debian:bookworm-slim\nRUN apt-get update && apt-get install -y --no-install-recommends curl\nCOPY server /usr/local/bin/server\nEXPOSE 8080\nCMD [\"server\"]\n"
 
 // server is the compiled program rootDockerfile copies from its build
 // context (non-root-user edits by default only when it can see what the

@@ -206,7 +206,7 @@ func TestBinaryArguments(t *testing.T) {
 func TestBinaryMaxSize(t *testing.T) {
 	dir := inTempDir(t)
 	big := strings.Repeat("\x00\xff junk\n", (1<<20)/7+1)
-	justRight := "FROM debian\n" + strings.Repeat("# pad\n", (1<<20-len("FROM debian\nCMD [\"x\"]\n"))/6) + "CMD [\"x\"]\n"
+	justRight := "FROM debian\n" + strings.Repeat("# pad\n", (1<<20-len("FROM debian\nEXPOSE 8080\nCMD [\"x\"]\n"))/6) + "EXPOSE 8080\nCMD [\"x\"]\n"
 	justRight += strings.Repeat("\n", 1<<20-len(justRight))
 	writeTree(t, dir, map[string]string{"big/Dockerfile": big, "ok/Dockerfile": justRight, "small/Dockerfile": rootDockerfile})
 	out, code := sh(t, dir, `"$HARDEN" fix -l . 2>err`)

@@ -9,7 +9,7 @@ import (
 	"github.com/harden-dev/harden/internal/forge/forgetest"
 )
 
-const prDockerfile = "FROM debian:bookworm-slim\nCOPY app /app\nCMD [\"/app\"]\n"
+const prDockerfile = "FROM debian:bookworm-slim\nCOPY app /app\nEXPOSE 8080\nCMD [\"/app\"]\n"
 
 // prApp is the compiled program prDockerfile copies from its build
 // context: non-root-user reads the context, and edits by default only

@@ -16,11 +16,12 @@ import (
 // Small realistic Dockerfiles for the real fixes.
 const (
 	// rootDockerfile runs as root: non-root-user adds a user before CMD.
-	rootDockerfile = "FROM debian:bookworm\nRUN apt-get update\nCMD [\"x\"]\n"
+	rootDockerfile = "FROM debian:bookworm\nRUN apt-get update\nEXPOSE 8080\nCMD [\"x\"]\n"
 	// rootFixed is what harden fix makes of rootDockerfile.
 	rootFixed = "FROM debian:bookworm\nRUN apt-get update\n" +
 		"RUN groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid app --create-home --home-dir /home/app --no-log-init --shell /sbin/nologin app\n" +
 		"USER 10001:10001\n" +
+		"EXPOSE 8080\n" +
 		"CMD [\"x\"]\n"
 	// nonRootDockerfile already runs as a non-root user: nothing to change.
 	nonRootDockerfile = "FROM debian\nUSER 1000\n"

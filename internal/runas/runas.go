@@ -211,6 +211,12 @@ var table = func() []Entry {
 		"buildkitd", "libvirtd", "kea-dhcp", "ServiceMonitor")
 	programs(DropsPrivileges, dropper, "gosu", "su-exec", "setpriv", "runuser", "s6-setuidgid", "chpst", "setuidgid")
 	t = append(t, Entry{Kind: Program, Key: "chroot", Option: "--userspec", Need: DropsPrivileges, Reason: dropper})
+	// Daemons that drop privileges themselves to the user an option names,
+	// and only when started as root: memcached -u (memcached.c refuses to
+	// run as root without it), uWSGI --uid (uwsgi_as_root acts only when
+	// getuid() is 0). The author chose that user; a USER overrides it.
+	t = append(t, Entry{Kind: Program, Key: "memcached", Option: "-u", Need: DropsPrivileges, Reason: dropper},
+		Entry{Kind: Program, Key: "uwsgi", Option: "--uid", Need: DropsPrivileges, Reason: dropper})
 	// Shells count as interpreters too: ForProgram answers for the names
 	// of the shell package.
 	programs(BaseImage, interpreter, "python", "python3", "python2", "node", "php", "irb", "ruby", "jshell", "ghci",

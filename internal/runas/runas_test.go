@@ -169,6 +169,12 @@ func TestForProgram(t *testing.T) {
 	if e := ForProgram("chroot"); e.Option != "--userspec" || e.Name() != "chroot --userspec" {
 		t.Errorf("chroot drops privileges only with --userspec: %+v", e)
 	}
+	if e := ForProgram("memcached"); e == nil || e.Need != DropsPrivileges || e.Name() != "memcached -u" {
+		t.Errorf("memcached drops privileges only with -u: %+v", e)
+	}
+	if e := ForProgram("uwsgi"); e == nil || e.Need != DropsPrivileges || e.Name() != "uwsgi --uid" {
+		t.Errorf("uwsgi drops privileges only with --uid: %+v", e)
+	}
 	if e := ForProgram("gosu"); e.Name() != "gosu" {
 		t.Errorf("Name() = %q", e.Name())
 	}
