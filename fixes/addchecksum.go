@@ -140,7 +140,7 @@ func checkAdd(pass *transform.Pass, n *parser.Node, c *instructions.AddCommand, 
 	if !u.Overridable {
 		f.Message += u.note()
 	} else {
-		unsure = append(unsure, fmt.Sprintf("the URL uses build arguments (%s): a build with other --build-arg values fails the check", strings.Join(u.Vars, ", ")))
+		unsure = append(unsure, u.overrideRisk())
 	}
 	if !declaresSyntax(d.Src) {
 		unsure = append(unsure, "check that every builder of this file supports ADD --checksum (Dockerfile syntax 1.6: Docker Engine 25+, BuildKit 0.12+, buildah/podman 1.33+; the legacy builder, kaniko and older buildah refuse it), or add \"# syntax=docker/dockerfile:1\" as the first line")

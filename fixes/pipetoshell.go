@@ -434,7 +434,7 @@ func (p *pipeCheck) report(fd found) {
 	if !u.Overridable {
 		f.Message += u.note()
 	} else {
-		unsure = append(unsure, fmt.Sprintf("the URL uses build arguments (%s): a build with other --build-arg values fails the check", strings.Join(u.Vars, ", ")))
+		unsure = append(unsure, u.overrideRisk())
 	}
 	if !hasSHA256Sum(p.pass.Facts(p.d.StageOf(p.n))) {
 		unsure = append(unsure, "harden cannot tell whether the image has sha256sum (coreutils or BusyBox): check that it does")

@@ -111,6 +111,13 @@ type boundURL struct {
 }
 
 // note says how the checksum depends on the URL's variables ("" for none).
+// overrideRisk is what a reviewer must check when the URL uses build
+// arguments: another --build-arg value downloads another file, which the
+// pinned checksum then refuses.
+func (b boundURL) overrideRisk() string {
+	return fmt.Sprintf("the URL uses build arguments (%s): a build with other --build-arg values fails the check", strings.Join(b.Vars, ", "))
+}
+
 func (b boundURL) note() string {
 	if len(b.Vars) == 0 {
 		return ""

@@ -1,7 +1,8 @@
 package golden
 
 import (
-	"bufio"
+	"github.com/harden-dev/harden/internal/corpus"
+
 	"context"
 	"fmt"
 	"os"
@@ -48,27 +49,13 @@ func corpusDir(tb testing.TB) string {
 
 // corpusFiles lists the corpus files from its MANIFEST.tsv.
 func corpusFiles(tb testing.TB, dir string) []string {
-	f, err := os.Open(filepath.Join(dir, "MANIFEST.tsv"))
+	files, err := corpus.Files(dir)
 	if err != nil {
-		tb.Fatal(err)
-	}
-	defer f.Close()
-	var files []string
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		name, _, _ := strings.Cut(sc.Text(), "\t")
-		if name == "" || name == "file" {
-			continue
-		}
-		files = append(files, name)
-	}
-	if err := sc.Err(); err != nil {
 		tb.Fatal(err)
 	}
 	if len(files) < 100 {
 		tb.Fatalf("corpus manifest lists only %d files", len(files))
 	}
-	sort.Strings(files)
 	return files
 }
 

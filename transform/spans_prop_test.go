@@ -1,7 +1,8 @@
 package transform
 
 import (
-	"bufio"
+	"github.com/harden-dev/harden/internal/corpus"
+
 	"bytes"
 	"encoding/json"
 	"fmt"
@@ -357,29 +358,20 @@ type corpusFile struct {
 // loadCorpus reads the files MANIFEST.tsv lists.
 func loadCorpus(tb testing.TB) []corpusFile {
 	dir := corpusDir(tb)
-	f, err := os.Open(filepath.Join(dir, "MANIFEST.tsv"))
+	names, err := corpus.Files(dir)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	defer f.Close()
-	var out []corpusFile
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		name, _, _ := strings.Cut(sc.Text(), "\t")
-		if name == "" || name == "file" {
-			continue
-		}
+	if len(names) < 100 {
+		tb.Fatalf("corpus manifest lists only %d files", len(names))
+	}
+	out := make([]corpusFile, 0, len(names))
+	for _, name := range names {
 		src, err := os.ReadFile(filepath.Join(dir, name))
 		if err != nil {
 			tb.Fatal(err)
 		}
 		out = append(out, corpusFile{name, src})
-	}
-	if err := sc.Err(); err != nil {
-		tb.Fatal(err)
-	}
-	if len(out) < 100 {
-		tb.Fatalf("corpus manifest lists only %d files", len(out))
 	}
 	return out
 }

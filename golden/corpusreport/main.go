@@ -8,7 +8,8 @@
 package main
 
 import (
-	"bufio"
+	"github.com/harden-dev/harden/internal/corpus"
+
 	"context"
 	"flag"
 	"fmt"
@@ -26,19 +27,19 @@ import (
 )
 
 func main() {
-	corpus := flag.String("corpus", "../shared/corpus", "the corpus directory (with MANIFEST.tsv)")
+	corpusDir := flag.String("corpus", "../shared/corpus", "the corpus directory (with MANIFEST.tsv)")
 	out := flag.String("o", "", "also write the report to this file")
 	sample := flag.Int("sample", 0, "print this many sampled default edits instead of the report")
 	seed := flag.Int64("seed", 11, "seed of the sample")
 	flag.Parse()
-	files, err := manifest(*corpus)
+	files, err := corpus.Files(*corpusDir)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "corpusreport:", err)
 		os.Exit(2)
 	}
 	srcs := make([][]byte, len(files))
 	for i, f := range files {
-		if srcs[i], err = os.ReadFile(filepath.Join(*corpus, f)); err != nil {
+		if srcs[i], err = os.ReadFile(filepath.Join(*corpusDir, f)); err != nil {
 			fmt.Fprintln(os.Stderr, "corpusreport:", err)
 			os.Exit(2)
 		}
@@ -56,24 +57,6 @@ func main() {
 			os.Exit(2)
 		}
 	}
-}
-
-func manifest(dir string) ([]string, error) {
-	f, err := os.Open(filepath.Join(dir, "MANIFEST.tsv"))
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	var files []string
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		name, _, _ := strings.Cut(sc.Text(), "\t")
-		if name != "" && name != "file" {
-			files = append(files, name)
-		}
-	}
-	sort.Strings(files)
-	return files, sc.Err()
 }
 
 // counts are findings per fix name.

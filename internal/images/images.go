@@ -150,7 +150,8 @@ var (
 	windowsNonRoot = Info{Family: Windows, Shell: true, NonRoot: true, Known: true}
 )
 
-func tagHas(words ...string) func(string) bool {
+// TagHas returns a tag condition: the tag contains one of words.
+func TagHas(words ...string) func(string) bool {
 	return func(tag string) bool {
 		for _, w := range words {
 			if strings.Contains(tag, w) {
@@ -168,7 +169,7 @@ func dotnet8(tag string) bool {
 	return err == nil && n >= 8
 }
 
-var alpineTag = tagHas("alpine")
+var alpineTag = TagHas("alpine")
 
 // Debian-, Ubuntu- and RHEL-based official images and well-known bases.
 var useraddImages = []string{
@@ -202,16 +203,16 @@ var rules = func() []rule {
 		{Name: "*nanoserver*", Info: windowsNonRoot}, // mcr.microsoft.com/nanoserver, …/nanoserver/insider
 		{Name: "*windowsservercore*", Info: windowsRoot},
 		{Name: "*servercore*", Info: windowsRoot},
-		{Name: "*", When: tagHas("nanoserver"), Info: windowsNonRoot},
+		{Name: "*", When: TagHas("nanoserver"), Info: windowsNonRoot},
 		{Name: "mcr.microsoft.com/windows*", Info: windowsRoot},
-		{Name: "*", When: tagHas("windowsservercore", "servercore", "ltsc20", "1809", "20h2"), Info: windowsRoot},
-		{Name: "mcr.microsoft.com/*", When: tagHas("ltsc"), Info: windowsRoot},
+		{Name: "*", When: TagHas("windowsservercore", "servercore", "ltsc20", "1809", "20h2"), Info: windowsRoot},
+		{Name: "mcr.microsoft.com/*", When: TagHas("ltsc"), Info: windowsRoot},
 		// Distroless ships nonroot (65532); the :nonroot tags run as it.
-		{Name: "gcr.io/distroless/*", When: tagHas("nonroot"), Info: Info{Family: Minimal, Ships: nonrootUser, NonRoot: true, Known: true}},
+		{Name: "gcr.io/distroless/*", When: TagHas("nonroot"), Info: Info{Family: Minimal, Ships: nonrootUser, NonRoot: true, Known: true}},
 		{Name: "gcr.io/distroless/*", Info: Info{Family: Minimal, Ships: nonrootUser, Known: true}},
 		// Chainguard images run as nonroot (65532) except the -dev variants.
 		{Name: "cgr.dev/chainguard/wolfi-base", Info: busybox},
-		{Name: "cgr.dev/*", When: tagHas("dev"), Info: Info{Family: BusyBox, Shell: true, Ships: nonrootUser, Known: true}},
+		{Name: "cgr.dev/*", When: TagHas("dev"), Info: Info{Family: BusyBox, Shell: true, Ships: nonrootUser, Known: true}},
 		{Name: "cgr.dev/*", Info: Info{Family: Minimal, Ships: nonrootUser, NonRoot: true, Known: true}},
 		// Red Hat's minimal images have no useradd unless shadow-utils is
 		// installed; ubi-micro has no package manager; the language images run as 1001.
@@ -255,7 +256,7 @@ var rules = func() []rule {
 		{Name: "joomla", Info: useradd},
 		{Name: "nextcloud", Info: useradd},
 		{Name: "mediawiki", Info: useradd},
-		{Name: "docker", When: tagHas("dind"), Info: useradd},
+		{Name: "docker", When: TagHas("dind"), Info: useradd},
 		// Images that ship a non-root user but run as root.
 		{Name: "node", Info: Info{Family: Useradd, Shell: true, Ships: nodeUser, Known: true}},
 		{Name: "mcr.microsoft.com/devcontainers/*", Info: Info{Family: Useradd, Shell: true, Ships: vscodeUser, Known: true}},
@@ -351,7 +352,7 @@ func lookup(ref string) (Info, bool) {
 		}
 		return info, rl.Name != "*"
 	}
-	if tagHas(debianTagWords...)(r.Tag) {
+	if TagHas(debianTagWords...)(r.Tag) {
 		return useradd, false
 	}
 	return Info{}, false

@@ -11,7 +11,8 @@
 package main
 
 import (
-	"bufio"
+	"github.com/harden-dev/harden/internal/corpus"
+
 	"context"
 	"flag"
 	"fmt"
@@ -28,14 +29,14 @@ import (
 )
 
 func main() {
-	corpus := flag.String("corpus", filepath.Join("..", "shared", "corpus"), "corpus directory (with MANIFEST.tsv)")
+	corpusDir := flag.String("corpus", filepath.Join("..", "shared", "corpus"), "corpus directory (with MANIFEST.tsv)")
 	sample := flag.Int("sample", 40, "files with a default edit to sample for review")
 	seed := flag.Uint64("seed", 7, "seed of the sample")
 	showDiff := flag.Bool("diff", false, "print the sampled files' diffs")
 	top := flag.Int("top", 12, "reasons shown per outcome")
 	flag.Parse()
 
-	files, err := manifest(*corpus)
+	files, err := corpus.Files(*corpusDir)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
@@ -44,7 +45,7 @@ func main() {
 	reasons := map[string]map[string]int{}
 	var defaults []string
 	for _, name := range files {
-		p := filepath.Join(*corpus, name)
+		p := filepath.Join(*corpusDir, name)
 		src, err := os.ReadFile(p)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
@@ -60,7 +61,7 @@ func main() {
 			defaults = append(defaults, name)
 		}
 	}
-	fmt.Printf("non-root-user over %d files in %s\n", len(files), *corpus)
+	fmt.Printf("non-root-user over %d files in %s\n", len(files), *corpusDir)
 	for _, o := range []string{"default edit", "unsafe edit", "report only", "generated or fixture (reported)", "no finding"} {
 		fmt.Printf("  %-32s %d\n", o, counts[o])
 	}
@@ -94,7 +95,7 @@ func main() {
 	for _, name := range defaults {
 		fmt.Println("  " + name)
 		if *showDiff {
-			p := filepath.Join(*corpus, name)
+			p := filepath.Join(*corpusDir, name)
 			src, _ := os.ReadFile(p)
 			res, err := run(p, src, false)
 			if err == nil {
@@ -164,21 +165,4 @@ func reasonKey(msg string) string {
 		msg = msg[:110] + "…"
 	}
 	return msg
-}
-
-func manifest(dir string) ([]string, error) {
-	f, err := os.Open(filepath.Join(dir, "MANIFEST.tsv"))
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	var files []string
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		name, _, _ := strings.Cut(sc.Text(), "\t")
-		if name != "" && name != "file" {
-			files = append(files, name)
-		}
-	}
-	return files, sc.Err()
 }

@@ -163,17 +163,6 @@ const (
 	interpreter = "it is a base image for others, whose builds would run as the new user"
 )
 
-func tagHas(words ...string) func(string) bool {
-	return func(tag string) bool {
-		for _, w := range words {
-			if strings.Contains(tag, w) {
-				return true
-			}
-		}
-		return false
-	}
-}
-
 // table is the one table. Image entries are tried in order (the first match
 // wins); program and package keys are unique per kind.
 var table = func() []Entry {
@@ -197,11 +186,11 @@ var table = func() []Entry {
 	for _, k := range []string{"nginx", "httpd"} {
 		image(k, master, nil, false)
 	}
-	image("php", master, tagHas("apache", "fpm"), false)
+	image("php", master, images.TagHas("apache", "fpm"), false)
 	for _, k := range []string{"wordpress", "drupal", "joomla", "nextcloud", "mediawiki"} {
 		image(k, master, nil, false)
 	}
-	image("docker", "Docker-in-Docker runs a daemon that needs root", tagHas("dind"), false)
+	image("docker", "Docker-in-Docker runs a daemon that needs root", images.TagHas("dind"), false)
 
 	programs(StartsAsRoot, initSystem, "init", "systemd", "supervisord", "runsvdir", "runit", "runit-init", "runsv", "my_init", "s6-svscan")
 	programs(StartsAsRoot, rootDaemon, "sshd", "httpd", "apache2", "apache2ctl", "apachectl", "apache2-foreground", "httpd-foreground",
@@ -275,17 +264,17 @@ var table = func() []Entry {
 	nonRoot("jupyter/*", "jovyan 1000:100", true, "Jupyter docker-stacks images run as jovyan (1000:100)", nil)
 	nonRoot("quay.io/jupyter/*", "jovyan 1000:100", true, "Jupyter docker-stacks images run as jovyan (1000:100)", nil)
 	nonRoot("gitpod/workspace-*", "gitpod 33333", true, "Gitpod workspace images run as gitpod (33333)", nil)
-	nonRoot("mcr.microsoft.com/dotnet/*", "app 1654 ($APP_UID)", true, ".NET -chiseled and -distroless images run as app (1654, $APP_UID)", tagHas("chiseled", "distroless"))
+	nonRoot("mcr.microsoft.com/dotnet/*", "app 1654 ($APP_UID)", true, ".NET -chiseled and -distroless images run as app (1654, $APP_UID)", images.TagHas("chiseled", "distroless"))
 	nonRoot("registry.access.redhat.com/ubi*/*", "default 1001", true, "Red Hat UBI language (s2i) images run as default (1001)", nil)
 	nonRoot("registry.redhat.io/ubi*/*", "default 1001", true, "Red Hat UBI language (s2i) images run as default (1001)", nil)
 	nonRoot("quay.io/sclorg/*", "default 1001", true, "Software Collections (s2i) images run as default (1001)", nil)
 	nonRoot("centos/*-centos7", "default 1001", true, "CentOS s2i images run as default (1001)", nil)
 	nonRoot("openshift/*", "1001", true, "OpenShift s2i images run as 1001", nil)
-	nonRoot("gcr.io/distroless/*", "nonroot 65532", true, "distroless :nonroot tags run as nonroot (65532)", tagHas("nonroot"))
+	nonRoot("gcr.io/distroless/*", "nonroot 65532", true, "distroless :nonroot tags run as nonroot (65532)", images.TagHas("nonroot"))
 	nonRoot("cgr.dev/*", "nonroot 65532", true, "Chainguard images run as nonroot (65532), except -dev tags", func(tag string) bool { return !strings.Contains(tag, "dev") })
 	t = append(t, Entry{Kind: Image, Key: "*nanoserver*", Need: NonRootUser, User: "ContainerUser", Runs: true, Windows: true,
 		Reason: "Nano Server runs as ContainerUser; a numeric USER cannot work on Windows"})
-	t = append(t, Entry{Kind: Image, Key: "*", Need: NonRootUser, User: "ContainerUser", Runs: true, Windows: true, Tag: tagHas("nanoserver"),
+	t = append(t, Entry{Kind: Image, Key: "*", Need: NonRootUser, User: "ContainerUser", Runs: true, Windows: true, Tag: images.TagHas("nanoserver"),
 		Reason: "Nano Server runs as ContainerUser; a numeric USER cannot work on Windows"})
 
 	for _, k := range []string{
