@@ -284,7 +284,7 @@ func (g *gitea) pr(harden, dir string) (stdout, stderr string) {
 	return out.String(), errb.String()
 }
 
-const forgeDockerfile = "FROM debian:bookworm-slim\nCOPY app /app\nCMD [\"/app\"]\n"
+const forgeDockerfile = "FROM debian:bookworm-slim\nCOPY app /app\nEXPOSE 8080\nCMD [\"/app\"]\n"
 
 // forgeApp is the compiled program forgeDockerfile copies from its build
 // context: non-root-user edits by default only when it sees what the image
@@ -343,7 +343,7 @@ func TestForgeGitea(t *testing.T) {
 	}
 
 	// 4. A repository with nothing to fix: no branch, no pull request.
-	fixed := "FROM debian:bookworm-slim\nCOPY app /app\nUSER 10001:10001\nCMD [\"/app\"]\n"
+	fixed := "FROM debian:bookworm-slim\nCOPY app /app\nUSER 10001:10001\nEXPOSE 8080\nCMD [\"/app\"]\n"
 	clean := g.checkout("clean", map[string]string{"Dockerfile": fixed})
 	out, errOut = g.pr(harden, clean)
 	if !strings.Contains(errOut, "nothing to fix in 1 Dockerfile: nothing pushed") || out != "" {
