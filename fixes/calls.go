@@ -48,9 +48,17 @@ func runShell(doc *transform.Document, n *parser.Node) *transform.Shell {
 	return sh
 }
 
+// callsKey memoizes calls per RUN in the document.
+type callsKey struct{ n *parser.Node }
+
 // calls lists the simple commands of RUN n in source order; nil when its
-// shell cannot be edited.
+// shell cannot be edited. It is computed once per document and RUN, for
+// every fix that asks: do not modify the result.
 func calls(doc *transform.Document, n *parser.Node) []call {
+	return doc.Memo(callsKey{n}, func() any { return readCalls(doc, n) }).([]call)
+}
+
+func readCalls(doc *transform.Document, n *parser.Node) []call {
 	sh := runShell(doc, n)
 	if sh == nil {
 		return nil

@@ -49,7 +49,9 @@ type Document struct {
 	metaEnv    Env
 	envCur     *envCursor // the last scope envAt walked to (expand.go)
 	childCount []int      // stages built FROM each stage (facts.go)
-	facts      []*Facts   // per stage index, computed on first use (facts.go)
+	memo       map[any]any
+
+	facts []*Facts // per stage index, computed on first use (facts.go)
 }
 
 // Stage is one build stage: its FROM, the instructions that follow it and
@@ -279,6 +281,25 @@ func (d *Document) groupStages(parsed []instructions.Stage) error {
 		}
 	}
 	return nil
+}
+
+// Memo returns what compute gives for key, computing it once per
+// document: what several fixes derive from the document the same way (the
+// simple commands of a RUN, say) is derived once and shared, as
+// go/analysis shares an analyzer's result. key must be comparable and
+// distinct per kind of result (a type of its own); the value must be
+// treated as read-only. Like the rest of the Document, not safe for
+// concurrent use.
+func (d *Document) Memo(key any, compute func() any) any {
+	if v, ok := d.memo[key]; ok {
+		return v
+	}
+	v := compute()
+	if d.memo == nil {
+		d.memo = map[any]any{}
+	}
+	d.memo[key] = v
+	return v
 }
 
 // Instructions returns the top-level instructions in file order.
