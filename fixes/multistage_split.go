@@ -95,7 +95,7 @@ func (si *stageInfo) split(a *artifact) ([]transform.Edit, string, *blocked) {
 		}
 	}
 	// Files copied from the context outside the build's directories.
-	if a.kind != runtimes.Python {
+	if a.kind != runtimes.Python && a.kind != runtimes.Node {
 		wds := map[string]bool{}
 		for i := 0; i <= a.last; i++ {
 			if _, ok := s.Parsed.Commands[i].(*instructions.RunCommand); ok {
@@ -334,7 +334,7 @@ var configExts = []string{".yaml", ".yml", ".json", ".toml", ".conf", ".cfg", ".
 // commandFiles blocks a command whose arguments name files of the build
 // stage other than the artifact.
 func (si *stageInfo) commandFiles(a *artifact, cmd command) *blocked {
-	if a.kind == runtimes.Python {
+	if a.kind == runtimes.Python || a.kind == runtimes.Node {
 		return nil // the working directory goes along
 	}
 	argv := cmd.argv
@@ -428,6 +428,9 @@ func (si *stageInfo) edits(a *artifact, img string) ([]transform.Edit, string, *
 		used.WriteString(d.Text(s.Nodes[i]))
 	}
 	var b strings.Builder
+	if len(a.buildTail) > 0 {
+		b.WriteString(d.Lines(a.buildTail...))
+	}
 	b.WriteString(d.EOL())
 	b.WriteString(d.Lines(fromLine))
 	for i, n := range kept {

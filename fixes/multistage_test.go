@@ -30,9 +30,16 @@ func TestMultiStageBlockedReasons(t *testing.T) {
 		"blocked-python-pip-user":         "installer-unsupported",
 		"blocked-python-runtime-library":  "runtime-packages",
 		"blocked-rust-unknown-release":    "runtime-unknown",
+		"blocked-node-dev-server":         "runs-toolchain",
+		"blocked-node-start-devdeps":      "dev-dependencies",
+		"blocked-node-start-no-context":   "artifact-unknown",
+		"blocked-node-global-install":     "build-writes-outside",
+		"blocked-node-lts-tag":            "runtime-unknown",
+		"blocked-node-user-owns-files":    "file-owner",
 		"python-no-compilers-unchanged":   "",
 		"already-multi-stage":             "",
 		"leaves-alone":                    "",
+		"node-yarn-alpine-unchanged":      "",
 	}
 	dir := filepath.Join("..", "golden", "testdata", "multi-stage")
 	entries, err := os.ReadDir(dir)
@@ -49,7 +56,11 @@ func TestMultiStageBlockedReasons(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		fs := transform.Collect(context.Background(), doc, transform.Options{Fixes: []*transform.Fix{MultiStage}, Unsafe: true})
+		opts := transform.Options{Fixes: []*transform.Fix{MultiStage}, Unsafe: true}
+		if st, err := os.Stat(filepath.Join(dir, e.Name(), "context")); err == nil && st.IsDir() {
+			opts.Context = os.DirFS(filepath.Join(dir, e.Name(), "context"))
+		}
+		fs := transform.Collect(context.Background(), doc, opts)
 		reason, isBlocked := want[e.Name()]
 		switch {
 		case !isBlocked:
