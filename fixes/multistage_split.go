@@ -213,7 +213,7 @@ func (si *stageInfo) runtimeNeeds(a *artifact, rule runtimes.Rule, img string) *
 			return block("shell-command", "the command runs %s, which %s does not have", argv0, img)
 		}
 		if !has(path.Base(argv0)) && !si.startsArtifact(argv0, a.runsOrEmpty()) {
-			if a.kind != runtimes.Python || !within(si.resolve(len(si.s.Nodes)-1, argv0), si.workdir[len(si.workdir)-1]) || strings.HasSuffix(argv0, ".sh") {
+			if a.kind != runtimes.Python || !strings.Contains(argv0, "/") || !within(si.resolve(len(si.s.Nodes)-1, argv0), si.workdir[len(si.workdir)-1]) || strings.HasSuffix(argv0, ".sh") {
 				return block("command-tool", "the command runs %s, which %s does not have", argv0, img)
 			}
 		}
