@@ -149,6 +149,9 @@ type artifact struct {
 	// before its copies.
 	before   []string
 	beforeAt int
+	// fromContext are the copies of files of the build context the
+	// command reads (templates/, a config file), found in --context.
+	fromContext []string
 	// buildTail are lines that end the build stage (npm prune).
 	buildTail []string
 	after     []string

@@ -36,6 +36,8 @@ func TestMultiStageBlockedReasons(t *testing.T) {
 		"blocked-go-variable-path":          "variable-path",
 		"blocked-python-poetry":             "installer-unsupported",
 		"blocked-python-pipenv":             "installer-unsupported",
+		"blocked-go-context-dockerignore":   "context-files",
+		"blocked-go-context-file-absent":    "context-files",
 		"blocked-node-dev-server":           "runs-toolchain",
 		"blocked-node-start-devdeps":        "dev-dependencies",
 		"blocked-node-start-no-context":     "artifact-unknown",
