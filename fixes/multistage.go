@@ -59,7 +59,20 @@ ENTRYPOINT ["/out/app"]
     - Python: a stage that installs compilers or -dev packages and runs
       pip install: pip installs into a virtualenv (/opt/venv) in the build
       stage; the runtime is the -slim variant of the same python tag with the
-      virtualenv and the working directory copied over.
+      virtualenv and the working directory copied over;
+    - Node: npm/yarn/pnpm install and a build script (npm run build, yarn
+      build, pnpm build), then node on a file under the WORKDIR or a package
+      script (npm start: read from package.json in the build context) that
+      does: the build stage ends with npm prune --omit=dev (--production
+      before Node 16) or pnpm prune --prod, and the whole WORKDIR (build
+      output, package.json, node_modules) is copied to the -slim variant of
+      the same node tag (node:20-bookworm -> node:20-bookworm-slim). The
+      dependencies are pruned and copied rather than installed again with
+      npm ci --omit=dev in the runtime stage: a second install needs the
+      registry and a lock file, and native addons would need the compilers
+      -slim lacks; the copy is the tree the app ran with, less its
+      devDependencies. Yarn has no offline prune: its devDependencies stay
+      (on an alpine tag, where there is no smaller image, no split).
   The runtime image table lives in internal/runtimes.
 
 Why
@@ -86,14 +99,20 @@ What it will not do
   does), context-files (the command names files copied from the build
   context, or a COPY puts files outside the build's directory),
   run-after-build (a RUN after the build the runtime would need),
-  build-writes-outside (Python: a build step that may write outside the
+  build-writes-outside (Python, Node: a build step that may write outside the
   working directory), runtime-packages (packages the build installs that the
   runtime image lacks), runtime-unknown (no runtime image for the builder's
   tag, e.g. cgo or Rust without a Debian release in the tag), named-user (a
   USER or --chown by name the runtime image does not have), installer-
   unsupported (poetry, pipenv, conda, uv; pip --user, --target, --prefix),
-  no-workdir (Python without a WORKDIR to copy), variable-path (the artifact
-  path depends on a build argument). It leaves files with more than one stage
+  no-workdir (Python or Node without a WORKDIR to copy), variable-path (the
+  artifact path depends on a build argument), dev-dependencies (Node: the
+  start script runs a program package.json lists in devDependencies),
+  file-owner (Node: the working directory holds files of a user other than
+  root, which COPY --from would give to root). For Node, runs-toolchain is a
+  development server (npm run dev, next dev, vite, nodemon…), and
+  artifact-unknown includes a package script harden cannot read without
+  --context. It leaves files with more than one stage
   alone, as well as stages without CMD or ENTRYPOINT.`,
 	}
 }
@@ -103,6 +122,7 @@ var Reasons = []string{
 	"artifact-unknown", "command-not-artifact", "runs-toolchain", "shell-command", "command-tool",
 	"healthcheck-tool", "context-files", "run-after-build", "build-writes-outside", "runtime-packages",
 	"runtime-unknown", "named-user", "installer-unsupported", "no-workdir", "variable-path",
+	"dev-dependencies", "file-owner",
 }
 
 // blocked is why a split cannot be made.
@@ -129,7 +149,12 @@ type artifact struct {
 	// before its copies.
 	before   []string
 	beforeAt int
-	after    []string
+	// fromContext are the copies of files of the build context the
+	// command reads (templates/, a config file), found in --context.
+	fromContext []string
+	// buildTail are lines that end the build stage (npm prune).
+	buildTail []string
+	after     []string
 	// runs are the programs the runtime command may start (absolute paths
 	// and, for artifacts on PATH, bare names).
 	runs []string

@@ -34,6 +34,8 @@ func (si *stageInfo) detect() (*artifact, *blocked) {
 		return si.detectJava()
 	case kinds[runtimes.Python]:
 		return si.detectPython()
+	case kinds[runtimes.Node]:
+		return si.detectNode()
 	}
 	return nil, nil
 }

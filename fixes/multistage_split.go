@@ -2,6 +2,7 @@ package fixes
 
 import (
 	"fmt"
+	"io/fs"
 	"path"
 	"strconv"
 	"strings"
@@ -95,7 +96,7 @@ func (si *stageInfo) split(a *artifact) ([]transform.Edit, string, *blocked) {
 		}
 	}
 	// Files copied from the context outside the build's directories.
-	if a.kind != runtimes.Python {
+	if a.kind != runtimes.Python && a.kind != runtimes.Node {
 		wds := map[string]bool{}
 		for i := 0; i <= a.last; i++ {
 			if _, ok := s.Parsed.Commands[i].(*instructions.RunCommand); ok {
@@ -115,6 +116,11 @@ func (si *stageInfo) split(a *artifact) ([]transform.Edit, string, *blocked) {
 			if !in {
 				return nil, "", block("context-files", "%s puts files in %s, outside the build's directory: the runtime stage would not have them", firstLine(d, s.Nodes[i]), dst)
 			}
+		}
+	}
+	if a.kind != runtimes.Python && a.kind != runtimes.Node {
+		if b := si.contextCopies(a); b != nil {
+			return nil, "", b
 		}
 	}
 	if b := si.runtimeNeeds(a, rule, img); b != nil {
@@ -213,7 +219,7 @@ func (si *stageInfo) runtimeNeeds(a *artifact, rule runtimes.Rule, img string) *
 			return block("shell-command", "the command runs %s, which %s does not have", argv0, img)
 		}
 		if !has(path.Base(argv0)) && !si.startsArtifact(argv0, a.runsOrEmpty()) {
-			if a.kind != runtimes.Python || !within(si.resolve(len(si.s.Nodes)-1, argv0), si.workdir[len(si.workdir)-1]) || strings.HasSuffix(argv0, ".sh") {
+			if a.kind != runtimes.Python || !strings.Contains(argv0, "/") || !within(si.resolve(len(si.s.Nodes)-1, argv0), si.workdir[len(si.workdir)-1]) || strings.HasSuffix(argv0, ".sh") {
 				return block("command-tool", "the command runs %s, which %s does not have", argv0, img)
 			}
 		}
@@ -334,7 +340,7 @@ var configExts = []string{".yaml", ".yml", ".json", ".toml", ".conf", ".cfg", ".
 // commandFiles blocks a command whose arguments name files of the build
 // stage other than the artifact.
 func (si *stageInfo) commandFiles(a *artifact, cmd command) *blocked {
-	if a.kind == runtimes.Python {
+	if a.kind == runtimes.Python || a.kind == runtimes.Node {
 		return nil // the working directory goes along
 	}
 	argv := cmd.argv
@@ -360,9 +366,20 @@ func (si *stageInfo) commandFiles(a *artifact, cmd command) *blocked {
 		p := si.resolve(len(si.s.Nodes)-1, w)
 		copied := false
 		for _, op := range a.copies {
-			copied = copied || within(p, op.dst) || path.Clean(op.dst) == path.Dir(p)
+			copied = copied || within(p, op.dst) || path.Clean(op.dst) == path.Dir(p) && !inList(a.fromContext, op.dst)
 		}
 		if copied {
+			continue
+		}
+		// A file of the build context the whole-context COPY put there:
+		// the runtime stage copies it too.
+		kind, ignored := si.contextFile(si.contextRoot(a.last), p)
+		if ignored {
+			return block("context-files", "the command reads %s, which .dockerignore may leave out of the build", w)
+		}
+		if kind != "" {
+			a.copies = append(a.copies, copyOp{p, p})
+			a.fromContext = append(a.fromContext, p)
 			continue
 		}
 		for i := 0; i <= a.last; i++ {
@@ -428,6 +445,9 @@ func (si *stageInfo) edits(a *artifact, img string) ([]transform.Edit, string, *
 		used.WriteString(d.Text(s.Nodes[i]))
 	}
 	var b strings.Builder
+	if len(a.buildTail) > 0 {
+		b.WriteString(d.Lines(a.buildTail...))
+	}
 	b.WriteString(d.EOL())
 	b.WriteString(d.Lines(fromLine))
 	for i, n := range kept {
@@ -495,4 +515,95 @@ func usesVar(text, name string) bool {
 
 func isIdent(c byte) bool {
 	return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+}
+
+// runtimeDirs are directories of the sources that apps commonly read at
+// run time: when the build context has them where the command runs, the
+// runtime stage gets them too.
+var runtimeDirs = []string{"templates", "static", "public", "assets", "views", "config", "configs", "conf", "migrations", "locales", "i18n", "www", "web"}
+
+// contextRoot is the directory a COPY of the whole build context (COPY .
+// DIR) fills in the build part of the stage, or "".
+func (si *stageInfo) contextRoot(last int) string {
+	root := ""
+	for i := 0; i <= last && i < len(si.s.Nodes); i++ {
+		c, ok := si.copyOf(i)
+		if !ok || c.From != "" || c.Add || len(c.Sources) != 1 {
+			continue
+		}
+		if s := path.Clean(c.Sources[0]); s == "." || s == "/" {
+			root = si.resolve(i, c.DestExpanded)
+		}
+	}
+	return root
+}
+
+// contextFile is the kind of the file of the build context that the stage
+// has at p: "dir", "file", or "" when the context does not show it (or
+// .dockerignore may leave it out, reported as ignored).
+func (si *stageInfo) contextFile(root, p string) (kind string, ignored bool) {
+	ctx := si.pass.Context
+	if ctx == nil || root == "" || !within(p, root) || p == root {
+		return "", false
+	}
+	rel := strings.TrimPrefix(strings.TrimPrefix(p, root), "/")
+	st, err := fs.Stat(ctx, rel)
+	if err != nil {
+		return "", false
+	}
+	if data, err := fs.ReadFile(ctx, ".dockerignore"); err == nil {
+		for _, l := range strings.Split(string(data), "\n") {
+			l = strings.Trim(strings.TrimSpace(l), "/")
+			if l == "" || strings.HasPrefix(l, "#") {
+				continue
+			}
+			l = strings.TrimPrefix(l, "!")
+			for q := rel; q != "." && q != ""; q = path.Dir(q) {
+				if m, _ := path.Match(l, q); m || strings.HasPrefix(l, "**") {
+					return "", true
+				}
+				if strings.HasPrefix(rel, l+"/") {
+					return "", true
+				}
+			}
+		}
+	}
+	if st.IsDir() {
+		return "dir", false
+	}
+	return "file", false
+}
+
+// contextCopies adds to the runtime stage the directories of the build
+// context an app reads at run time (templates/, static/…) found where the
+// command runs, when the build copies the whole context.
+func (si *stageInfo) contextCopies(a *artifact) *blocked {
+	root := si.contextRoot(a.last)
+	if root == "" || si.pass.Context == nil {
+		return nil
+	}
+	wd := si.workdir[len(si.workdir)-1]
+	if !within(wd, root) {
+		return nil
+	}
+	for _, name := range runtimeDirs {
+		p := path.Join(wd, name)
+		kind, ignored := si.contextFile(root, p)
+		if ignored || kind != "dir" || a.copied(p) {
+			continue
+		}
+		a.copies = append(a.copies, copyOp{p, p})
+		a.fromContext = append(a.fromContext, p)
+	}
+	return nil
+}
+
+// copied reports whether p is under a destination of the runtime copies.
+func (a *artifact) copied(p string) bool {
+	for _, op := range a.copies {
+		if within(p, op.dst) {
+			return true
+		}
+	}
+	return false
 }

@@ -16,23 +16,38 @@ import (
 // change of reason fails here rather than passing as "no change".
 func TestMultiStageBlockedReasons(t *testing.T) {
 	want := map[string]string{
-		"blocked-go-build-without-output": "artifact-unknown",
-		"blocked-go-cgo-unknown-release":  "runtime-unknown",
-		"blocked-go-entrypoint-script":    "command-not-artifact",
-		"blocked-go-healthcheck-curl":     "healthcheck-tool",
-		"blocked-go-named-user":           "named-user",
-		"blocked-go-reads-context-file":   "context-files",
-		"blocked-go-run-after-build":      "run-after-build",
-		"blocked-go-run":                  "runs-toolchain",
-		"blocked-go-shell-command":        "shell-command",
-		"blocked-java-spring-boot-run":    "runs-toolchain",
-		"blocked-python-collectstatic":    "build-writes-outside",
-		"blocked-python-pip-user":         "installer-unsupported",
-		"blocked-python-runtime-library":  "runtime-packages",
-		"blocked-rust-unknown-release":    "runtime-unknown",
-		"python-no-compilers-unchanged":   "",
-		"already-multi-stage":             "",
-		"leaves-alone":                    "",
+		"blocked-go-build-without-output":   "artifact-unknown",
+		"blocked-go-cgo-unknown-release":    "runtime-unknown",
+		"blocked-go-entrypoint-script":      "command-not-artifact",
+		"blocked-go-healthcheck-curl":       "healthcheck-tool",
+		"blocked-go-named-user":             "named-user",
+		"blocked-go-reads-context-file":     "context-files",
+		"blocked-go-run-after-build":        "run-after-build",
+		"blocked-go-run":                    "runs-toolchain",
+		"blocked-go-shell-command":          "shell-command",
+		"blocked-java-spring-boot-run":      "runs-toolchain",
+		"blocked-python-collectstatic":      "build-writes-outside",
+		"blocked-python-pip-user":           "installer-unsupported",
+		"blocked-python-runtime-library":    "runtime-packages",
+		"blocked-rust-unknown-release":      "runtime-unknown",
+		"blocked-python-command-tool":       "command-tool",
+		"blocked-go-copy-outside-build-dir": "context-files",
+		"blocked-python-no-workdir":         "no-workdir",
+		"blocked-go-variable-path":          "variable-path",
+		"blocked-python-poetry":             "installer-unsupported",
+		"blocked-python-pipenv":             "installer-unsupported",
+		"blocked-go-context-dockerignore":   "context-files",
+		"blocked-go-context-file-absent":    "context-files",
+		"blocked-node-dev-server":           "runs-toolchain",
+		"blocked-node-start-devdeps":        "dev-dependencies",
+		"blocked-node-start-no-context":     "artifact-unknown",
+		"blocked-node-global-install":       "build-writes-outside",
+		"blocked-node-lts-tag":              "runtime-unknown",
+		"blocked-node-user-owns-files":      "file-owner",
+		"python-no-compilers-unchanged":     "",
+		"already-multi-stage":               "",
+		"leaves-alone":                      "",
+		"node-yarn-alpine-unchanged":        "",
 	}
 	dir := filepath.Join("..", "golden", "testdata", "multi-stage")
 	entries, err := os.ReadDir(dir)
@@ -49,7 +64,11 @@ func TestMultiStageBlockedReasons(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		fs := transform.Collect(context.Background(), doc, transform.Options{Fixes: []*transform.Fix{MultiStage}, Unsafe: true})
+		opts := transform.Options{Fixes: []*transform.Fix{MultiStage}, Unsafe: true}
+		if st, err := os.Stat(filepath.Join(dir, e.Name(), "context")); err == nil && st.IsDir() {
+			opts.Context = os.DirFS(filepath.Join(dir, e.Name(), "context"))
+		}
+		fs := transform.Collect(context.Background(), doc, opts)
 		reason, isBlocked := want[e.Name()]
 		switch {
 		case !isBlocked:

@@ -88,7 +88,7 @@ func Default() Table {
 		{Kind: Python, Builders: []string{"python", "*/python"},
 			Runtime: "python:{version}-slim{variant}", Shell: true, Tools: []string{"python", "python3", "pip", "pip3"}, Packages: pythonSlim},
 		{Kind: Node, Builders: []string{"node", "*/node"},
-			Runtime: "node:{version}-slim{variant}", Alpine: "node:{version}-alpine", Shell: true, Tools: []string{"node", "npm", "npx"}},
+			Runtime: "node:{version}{variant}-slim", Alpine: "node:{version}-alpine", Shell: true, Tools: []string{"node", "nodejs", "npm", "npx", "yarn", "corepack"}},
 	}
 }
 

@@ -22,6 +22,12 @@ func TestRuntimeLookup(t *testing.T) {
 		{Python, "python:3.11-alpine", ""},
 		{Python, "python", "python:slim"},
 		{Python, "debian:bookworm", ""},
+		// node names the variant before -slim: 20-bookworm-slim, 20-slim.
+		{Node, "node:18", "node:18-slim"},
+		{Node, "node:20-bookworm", "node:20-bookworm-slim"},
+		{Node, "node:20.11.1-bookworm-slim", "node:20.11.1-bookworm-slim"},
+		{Node, "node:20-alpine3.19", "node:20-alpine"},
+		{Node, "node", "node:slim"},
 	} {
 		_, got, err := table.Lookup(c.kind, c.builder)
 		if got != c.want || (c.want == "") != (err != nil) {
