@@ -66,7 +66,32 @@ type Case struct {
 	// running as root (the evidence it read, such as a script writing under
 	// /root) and leaves it alone. Only with Unchanged.
 	NeedsRoot string
+	// Ignore names fixes harden must not run for this case (beyond
+	// pin-digest), because the e2e builder cannot build what they write;
+	// IgnoreWhy says why.
+	Ignore    []string
+	IgnoreWhy string
+	// UnsafeOnly, when set, says why non-root-user's edit is unsafe here:
+	// harden without --unsafe must leave the file byte-identical, and the
+	// run of the --unsafe output shows what breaks (expected.fixed and
+	// exit-fixed may then differ like under limit:).
+	UnsafeOnly string
+	// Serve: the case has a serve/ directory whose files the run serves over
+	// HTTP on 127.0.0.1 at a random port; HTTPPlaceholder in the Dockerfile
+	// becomes that server's URL (http://127.0.0.1:PORT) before harden runs
+	// and before both builds.
+	Serve bool
 }
+
+// Placeholders a case may use.
+const (
+	// HTTPPlaceholder in a Dockerfile names the case's HTTP server.
+	HTTPPlaceholder = "{{HTTP}}"
+	// HostDirPlaceholder in a run file becomes a fresh empty host directory,
+	// owned by root with mode 0755, made for each run (a checked-out
+	// workspace a CI runner mounts).
+	HostDirPlaceholder = "{{HOSTDIR}}"
+)
 
 // RegistryHost is where the e2e registry listens.
 const RegistryHost = "127.0.0.1:5000"
@@ -207,6 +232,24 @@ func LoadCase(dir string) (Case, error) {
 				}
 			case "needs-root":
 				c.NeedsRoot = val
+			case "unsafe-only":
+				c.UnsafeOnly = val
+			case "ignore":
+				// ignore: FIX[, FIX…]: WHY
+				names, why, ok := strings.Cut(val, ":")
+				why = strings.TrimSpace(why)
+				if !ok || why == "" {
+					return fail("case:%d: ignore: want `FIX[, FIX…]: why`", n)
+				}
+				for _, f := range strings.Split(names, ",") {
+					if f = strings.TrimSpace(f); f != "" {
+						c.Ignore = append(c.Ignore, f)
+					}
+				}
+				if len(c.Ignore) == 0 {
+					return fail("case:%d: ignore: no fix named", n)
+				}
+				c.IgnoreWhy = why
 			default:
 				return fail("case:%d: unknown key %q", n, key)
 			}
@@ -216,6 +259,18 @@ func LoadCase(dir string) (Case, error) {
 	}
 	if !exitFixedSet {
 		c.ExitFixed = c.Exit
+	}
+	if fi, err := os.Stat(filepath.Join(dir, "serve")); err == nil && fi.IsDir() {
+		c.Serve = true
+	}
+	if hasHTTP := bytes.Contains(c.Dockerfile, []byte(HTTPPlaceholder)); hasHTTP != c.Serve {
+		if hasHTTP {
+			return fail("the Dockerfile names %s but the case has no serve/ directory", HTTPPlaceholder)
+		}
+		return fail("serve/ is never named: the Dockerfile has no %s", HTTPPlaceholder)
+	}
+	if c.UnsafeOnly != "" && c.Unchanged {
+		return fail("unsafe-only and unchanged: yes contradict each other")
 	}
 	for _, p := range c.Registry {
 		if !bytes.Contains(c.Dockerfile, []byte(RegistryHost+"/"+p.Repo)) {
@@ -244,14 +299,14 @@ func LoadCase(dir string) (Case, error) {
 			return fail("keeps-root: expected must show the process with a non-zero uid= (the privilege drop)")
 		}
 	}
-	if c.Limit == "" {
+	if c.Limit == "" && c.UnsafeOnly == "" {
 		// Without a documented limit the hardened app must behave the same:
 		// only the lines that report who it runs as may differ.
 		if err := onlyIDLinesDiffer(c.Expected, c.ExpectedFixed); err != nil {
-			return fail("%v (mark a documented limit with `limit:` in the case file)", err)
+			return fail("%v (mark a documented limit with `limit:`, or an unsafe edit with `unsafe-only:`, in the case file)", err)
 		}
 		if c.ExitFixed != c.Exit {
-			return fail("exit-fixed differs from exit without a documented limit")
+			return fail("exit-fixed differs from exit without a documented limit or unsafe-only")
 		}
 	}
 	return c, nil

@@ -46,6 +46,10 @@ func TestLoadCaseRejects(t *testing.T) {
 		"exit differs without limit": {"Dockerfile": "FROM scratch\n", "expected": "x\n",
 			"case": "exit-fixed: 1\n"},
 		"unterminated quote in run": {"Dockerfile": "FROM scratch\n", "expected": "x\n", "run": "-e 'A=b\n"},
+		"ignore without why":        {"Dockerfile": "FROM scratch\n", "expected": "x\n", "case": "ignore: add-checksum\n"},
+		"http without serve/":       {"Dockerfile": "FROM scratch\nADD {{HTTP}}/f /f\n", "expected": "x\n"},
+		"unsafe-only and unchanged": {"Dockerfile": "FROM scratch\n", "expected": "x\n",
+			"case": "unsafe-only: why\nunchanged: yes\n"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			dir := filepath.Join(t.TempDir(), "c")
@@ -147,5 +151,33 @@ func TestProcessNonRoot(t *testing.T) {
 		if got := processNonRoot(out); got != want {
 			t.Errorf("processNonRoot(%q) = %v", out, got)
 		}
+	}
+}
+
+func TestLoadCaseServeIgnoreUnsafeOnly(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "c")
+	if err := os.MkdirAll(filepath.Join(dir, "serve"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for f, body := range map[string]string{
+		"Dockerfile":     "FROM debian\nADD {{HTTP}}/f /f\n",
+		"expected":       "uid=0\nwrote\n",
+		"expected.fixed": "uid=10001\n",
+		"case":           "about: x\nexit-fixed: 2\nunsafe-only: mounted workspace\nignore: add-checksum, pin-digest: the builder rejects it\n",
+		"run":            "-v {{HOSTDIR}}:/workspace\n",
+	} {
+		if err := os.WriteFile(filepath.Join(dir, f), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c, err := LoadCase(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.Serve || c.UnsafeOnly != "mounted workspace" || c.IgnoreWhy != "the builder rejects it" {
+		t.Errorf("got %+v", c)
+	}
+	if want := []string{"add-checksum", "pin-digest"}; !reflect.DeepEqual(c.Ignore, want) {
+		t.Errorf("Ignore = %q, want %q", c.Ignore, want)
 	}
 }

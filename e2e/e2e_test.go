@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -169,28 +170,58 @@ func runCase(t *testing.T, harden string, c Case) *result {
 	// with the case's directory as the build context fixes read.
 	// pin-digest runs only in registry cases, against the local registry:
 	// the other cases' images are local stand-ins that no registry serves.
-	args := []string{"fix", "--unsafe", "--ignore", "pin-digest", "--context", c.Dir, "-"}
+	ignore := append([]string{"pin-digest"}, c.Ignore...)
+	args := []string{"fix", "--unsafe", "--ignore", strings.Join(ignore, ","), "--context", c.Dir, "-"}
 	pull := "never"
 	if len(c.Registry) > 0 {
 		if !pushToRegistry(t, r, c) {
 			return r
 		}
 		args = []string{"fix", "--unsafe", "--insecure-registry", RegistryHost, "--context", c.Dir, "-"}
+		if len(c.Ignore) > 0 {
+			args = append(args[:len(args)-1], "--ignore", strings.Join(c.Ignore, ","), "-")
+		}
 		pull = "always"
 	}
-	var hout, herr bytes.Buffer
-	cmd := exec.Command(harden, args...)
-	cmd.Stdin = bytes.NewReader(c.Dockerfile)
-	cmd.Stdout, cmd.Stderr = &hout, &herr
-	hardenErr := cmd.Run()
-	fixedDockerfile := hout.Bytes()
+
+	// The Dockerfile as harden and the original build see it: with the
+	// case's HTTP server named where it says {{HTTP}}.
+	dockerfile := c.Dockerfile
+	origPath := filepath.Join(c.Dir, "Dockerfile")
+	if c.Serve {
+		srv := httptest.NewServer(http.FileServer(http.Dir(filepath.Join(c.Dir, "serve"))))
+		defer srv.Close()
+		dockerfile = bytes.ReplaceAll(dockerfile, []byte(HTTPPlaceholder), []byte(srv.URL))
+		origPath = filepath.Join(work, "Dockerfile.orig")
+		if err := os.WriteFile(origPath, dockerfile, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	fixedDockerfile, hardenErr := hardenFix(harden, args, dockerfile)
 	switch {
 	case hardenErr != nil:
-		r.fail("harden fix --unsafe -: %v\n%s", hardenErr, herr.String())
-	case c.Unchanged && !bytes.Equal(fixedDockerfile, c.Dockerfile):
+		r.fail("harden fix --unsafe -: %v", hardenErr)
+	case c.Unchanged && !bytes.Equal(fixedDockerfile, dockerfile):
 		r.fail("harden changed a Dockerfile it must leave alone:\n%s", fixedDockerfile)
-	case !c.Unchanged && bytes.Equal(fixedDockerfile, c.Dockerfile):
+	case !c.Unchanged && bytes.Equal(fixedDockerfile, dockerfile):
 		r.fail("harden left the Dockerfile unchanged; the case expects a fix")
+	}
+	if c.UnsafeOnly != "" {
+		// The edit must be unsafe: without --unsafe, nothing changes.
+		safeArgs := make([]string, 0, len(args))
+		for _, a := range args {
+			if a != "--unsafe" {
+				safeArgs = append(safeArgs, a)
+			}
+		}
+		safe, err := hardenFix(harden, safeArgs, dockerfile)
+		switch {
+		case err != nil:
+			r.fail("harden fix -: %v", err)
+		case !bytes.Equal(safe, dockerfile):
+			r.fail("unsafe-only: harden without --unsafe changed the Dockerfile (a default edit):\n%s", safe)
+		}
 	}
 	for _, p := range c.Registry {
 		if !bytes.Contains(fixedDockerfile, []byte(RegistryHost+"/"+p.Repo+"@sha256:")) {
@@ -208,7 +239,7 @@ func runCase(t *testing.T, harden string, c Case) *result {
 	}()
 
 	// Build both.
-	okOrig := build(t, r, "original", orig, filepath.Join(c.Dir, "Dockerfile"), c.Dir, filepath.Join(work, "build-orig.log"), pull)
+	okOrig := build(t, r, "original", orig, origPath, c.Dir, filepath.Join(work, "build-orig.log"), pull)
 	r.buildOrig = okWord(okOrig)
 	okFixed := false
 	if hardenErr == nil {
@@ -262,6 +293,8 @@ func runCase(t *testing.T, harden string, c Case) *result {
 		r.output = "same"
 	case c.Limit != "":
 		r.output = "differs (limit)"
+	case c.UnsafeOnly != "":
+		r.output = "differs (unsafe)"
 	default:
 		r.output = "same but uid" // LoadCase allows only id lines to differ
 	}
@@ -308,7 +341,12 @@ func build(t *testing.T, r *result, what, image, dockerfile, context, logPath, p
 func run(t *testing.T, r *result, what, image string, c Case, want string, wantExit int) (string, bool) {
 	t.Helper()
 	name := strings.NewReplacer("/", "-", ":", "-").Replace(strings.TrimPrefix(image, "localhost/"))
-	args := append([]string{"run", "--rm", "--name", name}, c.RunArgs...)
+	runArgs, err := hostDirs(t, c.RunArgs)
+	if err != nil {
+		r.fail("%s run: %v", what, err)
+		return "", false
+	}
+	args := append([]string{"run", "--rm", "--name", name}, runArgs...)
 	args = append(args, image)
 	args = append(args, c.Command...)
 	ctx, cancel := contextWithTimeout(runTimeout)
@@ -316,7 +354,7 @@ func run(t *testing.T, r *result, what, image string, c Case, want string, wantE
 	var stdout, stderr bytes.Buffer
 	cmd := exec.CommandContext(ctx, "podman", args...)
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
+	err = cmd.Run()
 	if ctx.Err() != nil {
 		_ = exec.Command("podman", "rm", "-f", "--time", "0", name).Run()
 		r.fail("%s run timed out after %s", what, runTimeout)
@@ -340,6 +378,39 @@ func run(t *testing.T, r *result, what, image string, c Case, want string, wantE
 		ok = false
 	}
 	return stdout.String(), ok
+}
+
+// hardenFix runs harden with the Dockerfile on stdin and returns stdout.
+func hardenFix(harden string, args []string, dockerfile []byte) ([]byte, error) {
+	var hout, herr bytes.Buffer
+	cmd := exec.Command(harden, args...)
+	cmd.Stdin = bytes.NewReader(dockerfile)
+	cmd.Stdout, cmd.Stderr = &hout, &herr
+	if err := cmd.Run(); err != nil {
+		return hout.Bytes(), fmt.Errorf("%v\n%s", err, herr.String())
+	}
+	return hout.Bytes(), nil
+}
+
+// hostDirs replaces {{HOSTDIR}} in run options with a fresh empty directory,
+// owned by root (the test runs as root) with mode 0755, one per run.
+func hostDirs(t *testing.T, args []string) ([]string, error) {
+	out := make([]string, len(args))
+	dir := ""
+	for i, a := range args {
+		if strings.Contains(a, HostDirPlaceholder) && dir == "" {
+			d, err := os.MkdirTemp(t.TempDir(), "hostdir-")
+			if err != nil {
+				return nil, err
+			}
+			if err := os.Chmod(d, 0o755); err != nil {
+				return nil, err
+			}
+			dir = d
+		}
+		out[i] = strings.ReplaceAll(a, HostDirPlaceholder, dir)
+	}
+	return out, nil
 }
 
 func configUser(t *testing.T, r *result, image string) string {
