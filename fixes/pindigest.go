@@ -57,7 +57,11 @@ ENTRYPOINT ["/app"]
   variables in any other way, or from variables without a default, is
   reported and left alone.
   An image already pinned by digest is left alone; with --update-digests its
-  tag is resolved again and the digest updated when the tag has moved.
+  tag is resolved again and the digest updated when the tag has moved. A pin
+  to one platform's image of the tag's index stays on that platform: it is
+  kept while the tag's index lists it, and moves to the same platform's
+  image of the new index; when the old digest's platform cannot be told
+  (offline, a lock file that does not describe it) it is reported instead.
 
 How it resolves
   Registries are asked once per distinct reference in a run (HEAD, then GET
@@ -441,7 +445,13 @@ func pinOne(pass *transform.Pass, t target) {
 }
 
 // updateOne re-resolves the tag of a pinned reference (--update-digests)
-// and updates the digest when the tag has moved.
+// and updates the digest when the tag has moved. A pin to one platform's
+// image of the tag's index stays on that platform: it is left alone while
+// the tag's index still lists it, and moves to the image of the same
+// platform in the tag's new index; when that cannot be told (the old
+// digest is neither the tag's index nor a platform's image harden can
+// read, or the new index has no image of that platform) it is reported
+// without an edit.
 func updateOne(pass *transform.Pass, t target, ir imageref.ImageRef) {
 	tagged, old, _ := strings.Cut(t.ref, "@")
 	img, err := pass.Resolver.Image(pass.Ctx, tagged)
@@ -452,10 +462,60 @@ func updateOne(pass *transform.Pass, t target, ir imageref.ImageRef) {
 	if img.Digest == old {
 		return
 	}
-	pass.Report(transform.Finding{Line: t.line,
-		Message: fmt.Sprintf("%s is pinned to %s, but tag %s now points to %s", t.desc, short(old), ir.Tag, short(img.Digest)),
-		Title:   fmt.Sprintf("Update the digest of %s to %s", tagged, short(img.Digest)),
-		Edits:   []transform.Edit{t.tok.Replace(t.text(tagged + "@" + img.Digest))}})
+	moved := fmt.Sprintf("%s is pinned to %s, but tag %s now points to %s", t.desc, short(old), ir.Tag, short(img.Digest))
+	update := func(digest, title string) {
+		pass.Report(transform.Finding{Line: t.line, Message: moved, Title: title,
+			Edits: []transform.Edit{t.tok.Replace(t.text(tagged + "@" + digest))}})
+	}
+	mr, ok := pass.Resolver.(transform.ManifestResolver)
+	if !ok {
+		pass.Reportf(t.line, "%s; whether %s is one platform's image cannot be told here: update it by hand", moved, short(old))
+		return
+	}
+	name := ir.Repository
+	cur, curErr := mr.Manifest(pass.Ctx, name+"@"+img.Digest)
+	if curErr == nil {
+		for _, d := range cur.Platforms {
+			if d == old {
+				return // one platform's image of the tag's current index
+			}
+		}
+	}
+	was, err := mr.Manifest(pass.Ctx, name+"@"+old)
+	switch {
+	case err != nil:
+		pass.Reportf(t.line, "%s; whether %s is one platform's image or a whole index cannot be told (%v): update it by hand", moved, short(old), manifestErr(err))
+		return
+	case was.Platforms != nil:
+		update(img.Digest, fmt.Sprintf("Update the digest of %s to %s", tagged, short(img.Digest)))
+		return
+	case was.Platform == "":
+		pass.Reportf(t.line, "%s; %s is neither an index nor an image whose platform harden can read: update it by hand", moved, short(old))
+		return
+	}
+	p := was.Platform
+	switch {
+	case curErr != nil:
+		pass.Reportf(t.line, "%s; %s is the %s image, and the images of the new index cannot be listed (%v): update it by hand", moved, short(old), p, manifestErr(curErr))
+	case cur.Platforms == nil && cur.Platform == p:
+		update(img.Digest, fmt.Sprintf("Update the digest of %s to %s, its %s image", tagged, short(img.Digest), p))
+	case cur.Platforms[p] != "":
+		d := cur.Platforms[p]
+		pass.Report(transform.Finding{Line: t.line,
+			Message: fmt.Sprintf("%s is pinned to %s, its %s image, but tag %s now points to an index whose %s image is %s", t.desc, short(old), p, ir.Tag, p, short(d)),
+			Title:   fmt.Sprintf("Update the digest of %s to %s, the %s image of its new index", tagged, short(d), p),
+			Edits:   []transform.Edit{t.tok.Replace(t.text(tagged + "@" + d))}})
+	default:
+		pass.Reportf(t.line, "%s; %s is the %s image, and tag %s no longer has one image of that platform: update it by hand", moved, short(old), p, ir.Tag)
+	}
+}
+
+// manifestErr says why a manifest could not be described.
+func manifestErr(err error) string {
+	if errors.Is(err, transform.ErrNotInLock) {
+		return "the lock file does not describe it: run without --offline"
+	}
+	return err.Error()
 }
 
 // text is the new text of the target's token for reference ref.
