@@ -42,8 +42,8 @@ ENTRYPOINT ["/app"]
       COPY --from=nginx:1.27 …       →  COPY --from=nginx:1.27@sha256:… …
       RUN --mount=from=golang:1.23,… →  RUN --mount=from=golang:1.23@sha256:…,…
       # syntax=docker/dockerfile:1   →  # syntax=docker/dockerfile:1@sha256:…
-  FROM with or without --platform, COPY --from, RUN --mount=…,from= and the
-  # syntax= directive are read; stage names, scratch and numeric stage
+  FROM with or without --platform, COPY --from, RUN --mount=…,from= (also
+  in ONBUILD triggers) and the # syntax= directive are read; stage names, scratch and numeric stage
   indexes are not images. The digest is the one the registry serves for the
   tag: the image index (manifest list) of a multi-platform image, so builds
   for every platform keep working.
@@ -97,6 +97,9 @@ type imageSite struct {
 	env   transform.Env
 	stage *transform.Stage // nil for the syntax directive
 	from  bool             // a FROM line: an earlier stage's name is a stage
+	// onbuild: an ONBUILD trigger's, which the build of an image FROM this
+	// one runs: its variables and stage names are that build's.
+	onbuild bool
 }
 
 // target is what an edit rewrites for a site: the reference token itself,
@@ -159,21 +162,50 @@ func imageSites(doc *transform.Document) []imageSite {
 			if in == nil {
 				continue
 			}
-			switch in.Name() {
-			case "COPY":
-				if f, ok := in.Flag("from"); ok && f.Eq {
-					out = append(out, imageSite{line: n.StartLine, what: "COPY --from", tok: f.Value, env: cloneEnv(env), stage: s})
+			site := imageSite{line: n.StartLine, env: env, stage: s}
+			if in.Name() == "ONBUILD" {
+				if in.Sub == nil {
+					continue
 				}
-			case "RUN":
-				for _, f := range in.Flags {
-					if !strings.EqualFold(f.Name.Value, "mount") {
-						continue
-					}
-					for _, p := range f.Fields {
-						if p.Eq && strings.EqualFold(p.Key.Value, "from") {
-							out = append(out, imageSite{line: n.StartLine, what: "RUN --mount from", tok: p.Value, env: cloneEnv(env), stage: s})
-						}
-					}
+				// The trigger runs in the build of an image FROM this
+				// one: its variables and stage names are that build's.
+				in, site.env, site.onbuild = in.Sub, nil, true
+			}
+			out = append(out, instImageSites(in, site)...)
+		}
+	}
+	return out
+}
+
+// instImageSites lists the images a COPY or RUN instruction names, as
+// sites like proto (whose env is copied for each).
+func instImageSites(in *transform.Instruction, proto imageSite) []imageSite {
+	prefix := ""
+	if proto.onbuild {
+		prefix = "ONBUILD "
+	}
+	var out []imageSite
+	add := func(what string, tok transform.Token) {
+		s := proto
+		s.what, s.tok = prefix+what, tok
+		if s.env != nil {
+			s.env = cloneEnv(s.env) // env changes with the next instruction
+		}
+		out = append(out, s)
+	}
+	switch in.Name() {
+	case "COPY":
+		if f, ok := in.Flag("from"); ok && f.Eq {
+			add("COPY --from", f.Value)
+		}
+	case "RUN":
+		for _, f := range in.Flags {
+			if !strings.EqualFold(f.Name.Value, "mount") {
+				continue
+			}
+			for _, p := range f.Fields {
+				if p.Eq && strings.EqualFold(p.Key.Value, "from") {
+					add("RUN --mount from", p.Value)
 				}
 			}
 		}
@@ -199,6 +231,9 @@ func pinTarget(pass *transform.Pass, s imageSite) (target, bool) {
 	if raw == "" {
 		return target{}, false
 	}
+	if s.onbuild {
+		return onbuildTarget(pass, s)
+	}
 	ref := raw
 	if s.env != nil {
 		var ok bool
@@ -220,6 +255,35 @@ func pinTarget(pass *transform.Pass, s imageSite) (target, bool) {
 		return target{}, false
 	}
 	return t, true
+}
+
+// stageNameRE is what buildkit accepts as a stage name.
+var stageNameRE = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9_.-]*$`)
+
+// onbuildTarget decides for the image of an ONBUILD trigger. It runs in a
+// build this file does not show: a variable expands there, a number or a
+// plain name may be one of its stages. Only a reference that can be no
+// stage (it has a tag, a digest or a path) is pinned.
+func onbuildTarget(pass *transform.Pass, s imageSite) (target, bool) {
+	raw := s.tok.Value
+	switch {
+	case strings.EqualFold(raw, "scratch"):
+		return target{}, false
+	case strings.Contains(raw, "$"):
+		pass.Reportf(s.line, "%s %s uses a variable, which expands in the build of the image FROM this one: it cannot be pinned here", s.what, raw)
+		return target{}, false
+	case string(pass.Doc.Src[s.tok.Start:s.tok.End]) != raw:
+		pass.Reportf(s.line, "%s %s is written across lines or quoted: pin it by hand", s.what, raw)
+		return target{}, false
+	}
+	if _, err := strconv.Atoi(raw); err == nil {
+		return target{}, false // a stage index of the downstream build
+	}
+	if stageNameRE.MatchString(raw) {
+		pass.Reportf(s.line, "%s %s may name a stage of the build FROM this image as well as an image: if it is an image, pin it by hand", s.what, raw)
+		return target{}, false
+	}
+	return target{line: s.line, tok: s.tok, ref: raw, desc: raw}, true
 }
 
 // notAnImage reports a stage name, a stage index or scratch.
