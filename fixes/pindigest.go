@@ -526,7 +526,11 @@ func updateOne(pass *transform.Pass, t target, ir imageref.ImageRef) {
 	if img.Digest == old {
 		return
 	}
-	moved := fmt.Sprintf("%s is pinned to %s, but tag %s now points to %s", t.desc, short(old), ir.Tag, short(img.Digest))
+	desc := tagged
+	if t.arg {
+		desc = t.desc
+	}
+	moved := fmt.Sprintf("%s is pinned to %s, but tag %s now points to %s", desc, short(old), ir.Tag, short(img.Digest))
 	update := func(digest, title string) {
 		pass.Report(transform.Finding{Line: t.line, Message: moved, Title: title,
 			Edits: []transform.Edit{t.tok.Replace(t.text(tagged + "@" + digest))}})
@@ -566,7 +570,7 @@ func updateOne(pass *transform.Pass, t target, ir imageref.ImageRef) {
 	case cur.Platforms[p] != "":
 		d := cur.Platforms[p]
 		pass.Report(transform.Finding{Line: t.line,
-			Message: fmt.Sprintf("%s is pinned to %s, its %s image, but tag %s now points to an index whose %s image is %s", t.desc, short(old), p, ir.Tag, p, short(d)),
+			Message: fmt.Sprintf("%s is pinned to %s, its %s image, but tag %s now points to an index whose %s image is %s", desc, short(old), p, ir.Tag, p, short(d)),
 			Title:   fmt.Sprintf("Update the digest of %s to %s, the %s image of its new index", tagged, short(d), p),
 			Edits:   []transform.Edit{t.tok.Replace(t.text(tagged + "@" + d))}})
 	default:
