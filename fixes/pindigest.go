@@ -42,8 +42,8 @@ ENTRYPOINT ["/app"]
       COPY --from=nginx:1.27 …       →  COPY --from=nginx:1.27@sha256:… …
       RUN --mount=from=golang:1.23,… →  RUN --mount=from=golang:1.23@sha256:…,…
       # syntax=docker/dockerfile:1   →  # syntax=docker/dockerfile:1@sha256:…
-  FROM with or without --platform, COPY --from, RUN --mount=…,from= and the
-  # syntax= directive are read; stage names, scratch and numeric stage
+  FROM with or without --platform, COPY --from, RUN --mount=…,from= (also
+  in ONBUILD triggers) and the # syntax= directive are read; stage names, scratch and numeric stage
   indexes are not images. The digest is the one the registry serves for the
   tag: the image index (manifest list) of a multi-platform image, so builds
   for every platform keep working.
@@ -57,7 +57,11 @@ ENTRYPOINT ["/app"]
   variables in any other way, or from variables without a default, is
   reported and left alone.
   An image already pinned by digest is left alone; with --update-digests its
-  tag is resolved again and the digest updated when the tag has moved.
+  tag is resolved again and the digest updated when the tag has moved. A pin
+  to one platform's image of the tag's index stays on that platform: it is
+  kept while the tag's index lists it, and moves to the same platform's
+  image of the new index; when the old digest's platform cannot be told
+  (offline, a lock file that does not describe it) it is reported instead.
 
 How it resolves
   Registries are asked once per distinct reference in a run (HEAD, then GET
@@ -93,6 +97,9 @@ type imageSite struct {
 	env   transform.Env
 	stage *transform.Stage // nil for the syntax directive
 	from  bool             // a FROM line: an earlier stage's name is a stage
+	// onbuild: an ONBUILD trigger's, which the build of an image FROM this
+	// one runs: its variables and stage names are that build's.
+	onbuild bool
 }
 
 // target is what an edit rewrites for a site: the reference token itself,
@@ -155,21 +162,50 @@ func imageSites(doc *transform.Document) []imageSite {
 			if in == nil {
 				continue
 			}
-			switch in.Name() {
-			case "COPY":
-				if f, ok := in.Flag("from"); ok && f.Eq {
-					out = append(out, imageSite{line: n.StartLine, what: "COPY --from", tok: f.Value, env: cloneEnv(env), stage: s})
+			site := imageSite{line: n.StartLine, env: env, stage: s}
+			if in.Name() == "ONBUILD" {
+				if in.Sub == nil {
+					continue
 				}
-			case "RUN":
-				for _, f := range in.Flags {
-					if !strings.EqualFold(f.Name.Value, "mount") {
-						continue
-					}
-					for _, p := range f.Fields {
-						if p.Eq && strings.EqualFold(p.Key.Value, "from") {
-							out = append(out, imageSite{line: n.StartLine, what: "RUN --mount from", tok: p.Value, env: cloneEnv(env), stage: s})
-						}
-					}
+				// The trigger runs in the build of an image FROM this
+				// one: its variables and stage names are that build's.
+				in, site.env, site.onbuild = in.Sub, nil, true
+			}
+			out = append(out, instImageSites(in, site)...)
+		}
+	}
+	return out
+}
+
+// instImageSites lists the images a COPY or RUN instruction names, as
+// sites like proto (whose env is copied for each).
+func instImageSites(in *transform.Instruction, proto imageSite) []imageSite {
+	prefix := ""
+	if proto.onbuild {
+		prefix = "ONBUILD "
+	}
+	var out []imageSite
+	add := func(what string, tok transform.Token) {
+		s := proto
+		s.what, s.tok = prefix+what, tok
+		if s.env != nil {
+			s.env = cloneEnv(s.env) // env changes with the next instruction
+		}
+		out = append(out, s)
+	}
+	switch in.Name() {
+	case "COPY":
+		if f, ok := in.Flag("from"); ok && f.Eq {
+			add("COPY --from", f.Value)
+		}
+	case "RUN":
+		for _, f := range in.Flags {
+			if !strings.EqualFold(f.Name.Value, "mount") {
+				continue
+			}
+			for _, p := range f.Fields {
+				if p.Eq && strings.EqualFold(p.Key.Value, "from") {
+					add("RUN --mount from", p.Value)
 				}
 			}
 		}
@@ -195,6 +231,9 @@ func pinTarget(pass *transform.Pass, s imageSite) (target, bool) {
 	if raw == "" {
 		return target{}, false
 	}
+	if s.onbuild {
+		return onbuildTarget(pass, s)
+	}
 	ref := raw
 	if s.env != nil {
 		var ok bool
@@ -216,6 +255,35 @@ func pinTarget(pass *transform.Pass, s imageSite) (target, bool) {
 		return target{}, false
 	}
 	return t, true
+}
+
+// stageNameRE is what buildkit accepts as a stage name.
+var stageNameRE = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9_.-]*$`)
+
+// onbuildTarget decides for the image of an ONBUILD trigger. It runs in a
+// build this file does not show: a variable expands there, a number or a
+// plain name may be one of its stages. Only a reference that can be no
+// stage (it has a tag, a digest or a path) is pinned.
+func onbuildTarget(pass *transform.Pass, s imageSite) (target, bool) {
+	raw := s.tok.Value
+	switch {
+	case strings.EqualFold(raw, "scratch"):
+		return target{}, false
+	case strings.Contains(raw, "$"):
+		pass.Reportf(s.line, "%s %s uses a variable, which expands in the build of the image FROM this one: it cannot be pinned here", s.what, raw)
+		return target{}, false
+	case string(pass.Doc.Src[s.tok.Start:s.tok.End]) != raw:
+		pass.Reportf(s.line, "%s %s is written across lines or quoted: pin it by hand", s.what, raw)
+		return target{}, false
+	}
+	if _, err := strconv.Atoi(raw); err == nil {
+		return target{}, false // a stage index of the downstream build
+	}
+	if stageNameRE.MatchString(raw) {
+		pass.Reportf(s.line, "%s %s may name a stage of the build FROM this image as well as an image: if it is an image, pin it by hand", s.what, raw)
+		return target{}, false
+	}
+	return target{line: s.line, tok: s.tok, ref: raw, desc: raw}, true
 }
 
 // notAnImage reports a stage name, a stage index or scratch.
@@ -441,7 +509,13 @@ func pinOne(pass *transform.Pass, t target) {
 }
 
 // updateOne re-resolves the tag of a pinned reference (--update-digests)
-// and updates the digest when the tag has moved.
+// and updates the digest when the tag has moved. A pin to one platform's
+// image of the tag's index stays on that platform: it is left alone while
+// the tag's index still lists it, and moves to the image of the same
+// platform in the tag's new index; when that cannot be told (the old
+// digest is neither the tag's index nor a platform's image harden can
+// read, or the new index has no image of that platform) it is reported
+// without an edit.
 func updateOne(pass *transform.Pass, t target, ir imageref.ImageRef) {
 	tagged, old, _ := strings.Cut(t.ref, "@")
 	img, err := pass.Resolver.Image(pass.Ctx, tagged)
@@ -452,10 +526,64 @@ func updateOne(pass *transform.Pass, t target, ir imageref.ImageRef) {
 	if img.Digest == old {
 		return
 	}
-	pass.Report(transform.Finding{Line: t.line,
-		Message: fmt.Sprintf("%s is pinned to %s, but tag %s now points to %s", t.desc, short(old), ir.Tag, short(img.Digest)),
-		Title:   fmt.Sprintf("Update the digest of %s to %s", tagged, short(img.Digest)),
-		Edits:   []transform.Edit{t.tok.Replace(t.text(tagged + "@" + img.Digest))}})
+	desc := tagged
+	if t.arg {
+		desc = t.desc
+	}
+	moved := fmt.Sprintf("%s is pinned to %s, but tag %s now points to %s", desc, short(old), ir.Tag, short(img.Digest))
+	update := func(digest, title string) {
+		pass.Report(transform.Finding{Line: t.line, Message: moved, Title: title,
+			Edits: []transform.Edit{t.tok.Replace(t.text(tagged + "@" + digest))}})
+	}
+	mr, ok := pass.Resolver.(transform.ManifestResolver)
+	if !ok {
+		pass.Reportf(t.line, "%s; whether %s is one platform's image cannot be told here: update it by hand", moved, short(old))
+		return
+	}
+	name := ir.Repository
+	cur, curErr := mr.Manifest(pass.Ctx, name+"@"+img.Digest)
+	if curErr == nil {
+		for _, d := range cur.Platforms {
+			if d == old {
+				return // one platform's image of the tag's current index
+			}
+		}
+	}
+	was, err := mr.Manifest(pass.Ctx, name+"@"+old)
+	switch {
+	case err != nil:
+		pass.Reportf(t.line, "%s; whether %s is one platform's image or a whole index cannot be told (%v): update it by hand", moved, short(old), manifestErr(err))
+		return
+	case was.Platforms != nil:
+		update(img.Digest, fmt.Sprintf("Update the digest of %s to %s", tagged, short(img.Digest)))
+		return
+	case was.Platform == "":
+		pass.Reportf(t.line, "%s; %s is neither an index nor an image whose platform harden can read: update it by hand", moved, short(old))
+		return
+	}
+	p := was.Platform
+	switch {
+	case curErr != nil:
+		pass.Reportf(t.line, "%s; %s is the %s image, and the images of the new index cannot be listed (%v): update it by hand", moved, short(old), p, manifestErr(curErr))
+	case cur.Platforms == nil && cur.Platform == p:
+		update(img.Digest, fmt.Sprintf("Update the digest of %s to %s, its %s image", tagged, short(img.Digest), p))
+	case cur.Platforms[p] != "":
+		d := cur.Platforms[p]
+		pass.Report(transform.Finding{Line: t.line,
+			Message: fmt.Sprintf("%s is pinned to %s, its %s image, but tag %s now points to an index whose %s image is %s", desc, short(old), p, ir.Tag, p, short(d)),
+			Title:   fmt.Sprintf("Update the digest of %s to %s, the %s image of its new index", tagged, short(d), p),
+			Edits:   []transform.Edit{t.tok.Replace(t.text(tagged + "@" + d))}})
+	default:
+		pass.Reportf(t.line, "%s; %s is the %s image, and tag %s no longer has one image of that platform: update it by hand", moved, short(old), p, ir.Tag)
+	}
+}
+
+// manifestErr says why a manifest could not be described.
+func manifestErr(err error) string {
+	if errors.Is(err, transform.ErrNotInLock) {
+		return "the lock file does not describe it: run without --offline"
+	}
+	return err.Error()
 }
 
 // text is the new text of the target's token for reference ref.

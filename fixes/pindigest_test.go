@@ -357,3 +357,99 @@ func TestCompareVersionsDesc(t *testing.T) {
 		t.Fatalf("got %s, want %s", got, want)
 	}
 }
+
+// A pin to one platform's image of a tag's index stays on that platform:
+// --update-digests leaves it while the index still lists it, and moves it
+// to the same platform's image of the new index, online and offline from
+// the lock the online run wrote.
+func TestPinDigestUpdateKeepsPlatform(t *testing.T) {
+	pr := newPinRegistry(t)
+	h := pr.host
+	platformImage := func(idx v1.ImageIndex, arch string) string {
+		t.Helper()
+		im, err := idx.IndexManifest()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range im.Manifests {
+			if d.Platform.Architecture == arch {
+				return d.Digest.String()
+			}
+		}
+		t.Fatalf("no %s image", arch)
+		return ""
+	}
+	idx1 := pr.pushIndex(t, "team/multi:2")
+	arm1 := platformImage(idx1, "arm64")
+	pinned := "FROM " + h + "/team/multi:2@" + arm1 + "\n"
+	ctx := context.Background()
+
+	// Not moved: the arm64 image is still one of the tag's index.
+	if res := pin(t, newResolver(t, imageref.Options{Update: true}, 5*time.Second), pinned, true); res.Changed() || len(res.Remaining) != 0 {
+		t.Fatalf("an up-to-date platform pin changed: %+v", res.Remaining)
+	}
+
+	// The old index is in the lock (an earlier online run wrote it): the
+	// old arm64 image is known from it.
+	r0 := newResolver(t, imageref.Options{}, 5*time.Second)
+	if _, err := r0.Manifest(ctx, h+"/team/multi@"+pr.served(t, "team/multi:2")); err != nil {
+		t.Fatal(err)
+	}
+	oldLock := r0.Lock()
+
+	idx2 := pr.pushIndex(t, "team/multi:2") // the tag moves
+	arm2 := platformImage(idx2, "arm64")
+	want := "FROM " + h + "/team/multi:2@" + arm2 + "\n"
+	if arm2 == arm1 || pr.served(t, "team/multi:2") == arm2 {
+		t.Fatal("test setup: the new index should have a new arm64 image")
+	}
+
+	// Online, asking the registry what the old digest is.
+	r := newResolver(t, imageref.Options{Update: true}, 5*time.Second)
+	res := pin(t, r, pinned, true)
+	if string(res.Fixed) != want {
+		t.Fatalf("update: got %q, want %q (findings %+v)", res.Fixed, want, res.Remaining)
+	}
+	if m := r.Lock().Manifests[arm1]; m.Platform != "linux/arm64" {
+		t.Fatalf("the lock does not record the old image's platform: %+v", r.Lock().Manifests)
+	}
+	// Offline from that lock: the same answer.
+	if res := pin(t, newResolver(t, imageref.Options{Offline: true, Update: true, Lock: r.Lock()}, 5*time.Second), pinned, true); string(res.Fixed) != want {
+		t.Fatalf("offline update: got %q, want %q (findings %+v)", res.Fixed, want, res.Remaining)
+	}
+	// Online from the old lock, which knows the old image through the old
+	// index: the same answer.
+	if res := pin(t, newResolver(t, imageref.Options{Update: true, Lock: oldLock}, 5*time.Second), pinned, true); string(res.Fixed) != want {
+		t.Fatalf("update from the old lock: got %q, want %q (findings %+v)", res.Fixed, want, res.Remaining)
+	}
+	// Offline with a lock that knows the new tag but not what the old
+	// digest was: reported, not guessed.
+	bare := imageref.NewLock()
+	bare.Images[h+"/team/multi:2"] = pr.served(t, "team/multi:2")
+	res = pin(t, newResolver(t, imageref.Options{Offline: true, Lock: bare}, 5*time.Second), pinned, true)
+	if res.Changed() || len(res.Remaining) != 1 || !strings.Contains(res.Remaining[0].Message, "cannot be told") {
+		t.Fatalf("offline without manifests: changed %v, findings %+v", res.Changed(), res.Remaining)
+	}
+
+	// The tag moves to a single amd64 image: no arm64 image to pin to.
+	pr.push(t, "team/multi:2", randomImage(t, "linux", "amd64"))
+	res = pin(t, newResolver(t, imageref.Options{Update: true}, 5*time.Second), pinned, true)
+	if res.Changed() || len(res.Remaining) != 1 || !strings.Contains(res.Remaining[0].Message, "no longer has one image of that platform") {
+		t.Fatalf("tag without arm64: changed %v, findings %+v", res.Changed(), res.Remaining)
+	}
+	// A pin to the old index itself follows the tag to its new digest.
+	idxPinned := "FROM " + h + "/team/multi:2@" + digestOf(t, idx2) + "\n"
+	res = pin(t, newResolver(t, imageref.Options{Update: true}, 5*time.Second), idxPinned, true)
+	if want := "FROM " + h + "/team/multi:2@" + pr.served(t, "team/multi:2") + "\n"; string(res.Fixed) != want {
+		t.Fatalf("index pin: got %q, want %q", res.Fixed, want)
+	}
+}
+
+func digestOf(t *testing.T, idx v1.ImageIndex) string {
+	t.Helper()
+	d, err := idx.Digest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d.String()
+}

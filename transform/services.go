@@ -71,3 +71,25 @@ type emptyFS struct{}
 func (emptyFS) Open(name string) (fs.File, error) {
 	return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
 }
+
+// Manifest is what a registry says about the manifest a digest names,
+// as far as pinning to a platform needs it.
+type Manifest struct {
+	// Platform is the platform of an image manifest, read from its
+	// configuration: "os/architecture", then "/variant" when it has one
+	// (arm64's "v8" is left out, as containerd normalises it), then
+	// ":os.version" when it has one. "" for an index or an artifact.
+	Platform string `json:"platform,omitempty"`
+	// Platforms maps each platform of an index (written as above) to the
+	// digest of its manifest; a platform the index lists more than once
+	// maps to "" (ambiguous). Attestations are left out. nil when the
+	// digest names no index.
+	Platforms map[string]string `json:"platforms,omitempty"`
+}
+
+// ManifestResolver is a Resolver that can also describe the manifest an
+// image reference pinned by digest ("python@sha256:…") names. Fixes use it
+// through a type assertion: resolvers that cannot answer need not.
+type ManifestResolver interface {
+	Manifest(ctx context.Context, ref string) (Manifest, error)
+}

@@ -71,8 +71,9 @@ type Registry struct {
 }
 
 var (
-	_ resolve.ImageSource = (*Registry)(nil)
-	_ resolve.TagSource   = (*Registry)(nil)
+	_ resolve.ImageSource    = (*Registry)(nil)
+	_ resolve.TagSource      = (*Registry)(nil)
+	_ resolve.ManifestSource = (*Registry)(nil)
 )
 
 // New returns a Registry configured by opts.
@@ -226,6 +227,85 @@ func (r *Registry) Config(ctx context.Context, ref string) (*transform.ImageConf
 		WorkingDir: cf.Config.WorkingDir,
 		OS:         cf.OS,
 	}, nil
+}
+
+// Manifest describes the manifest ref names by digest: for an index, the
+// digest of each platform's image (attestations and unknown platforms left
+// out; a platform listed twice maps to ""); for an image, its platform as
+// its configuration gives it (os, architecture, variant, os.version). An
+// artifact, or a schema 1 manifest, is described by neither. Errors are
+// classified as for Digest.
+func (r *Registry) Manifest(ctx context.Context, ref string) (transform.Manifest, error) {
+	n, err := r.parse(ref)
+	if err != nil {
+		return transform.Manifest{}, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, r.timeout)
+	defer cancel()
+	desc, err := r.puller.Get(ctx, n)
+	if err != nil {
+		return transform.Manifest{}, r.classify(ctx, err)
+	}
+	switch {
+	case desc.MediaType.IsIndex():
+		idx, err := desc.ImageIndex()
+		if err != nil {
+			return transform.Manifest{}, err
+		}
+		im, err := idx.IndexManifest()
+		if err != nil {
+			return transform.Manifest{}, err
+		}
+		out := transform.Manifest{Platforms: map[string]string{}}
+		for _, d := range im.Manifests {
+			if d.Platform == nil || !d.MediaType.IsImage() || d.Annotations["vnd.docker.reference.type"] != "" ||
+				d.Platform.OS == "unknown" || d.Platform.Architecture == "unknown" {
+				continue
+			}
+			p := Platform(d.Platform.OS, d.Platform.Architecture, d.Platform.Variant, d.Platform.OSVersion)
+			if _, dup := out.Platforms[p]; dup {
+				out.Platforms[p] = ""
+				continue
+			}
+			out.Platforms[p] = d.Digest.String()
+		}
+		return out, nil
+	case desc.MediaType.IsSchema1():
+		return transform.Manifest{}, nil
+	}
+	img, err := desc.Image()
+	if err != nil {
+		return transform.Manifest{}, r.classify(ctx, err)
+	}
+	m, err := img.Manifest()
+	if err != nil {
+		return transform.Manifest{}, err
+	}
+	if m.Config.MediaType != types.DockerConfigJSON && m.Config.MediaType != types.OCIConfigJSON {
+		return transform.Manifest{}, nil
+	}
+	cf, err := img.ConfigFile()
+	if err != nil {
+		return transform.Manifest{}, r.classify(ctx, err)
+	}
+	if cf.OS == "" || cf.Architecture == "" {
+		return transform.Manifest{}, nil
+	}
+	return transform.Manifest{Platform: Platform(cf.OS, cf.Architecture, cf.Variant, cf.OSVersion)}, nil
+}
+
+// Platform writes a platform as transform.Manifest does:
+// "os/architecture[/variant][:os.version]", without arm64's default
+// variant v8.
+func Platform(os, arch, variant, osVersion string) string {
+	p := os + "/" + arch
+	if variant != "" && !(arch == "arm64" && variant == "v8") {
+		p += "/" + variant
+	}
+	if osVersion != "" {
+		p += ":" + osVersion
+	}
+	return p
 }
 
 // Tags lists the tags of a repository ("docker.io/library/nginx"),

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -640,5 +641,57 @@ func TestTagsFollowPagination(t *testing.T) {
 	}
 	if _, err := r.Tags(context.Background(), tr.host+"/library/missing"); !errors.Is(err, resolve.ErrNotFound) {
 		t.Errorf("missing repository: %v, want ErrNotFound", err)
+	}
+}
+
+func TestManifestOfIndexAndOfItsImages(t *testing.T) {
+	tr := newTestRegistry(t, false)
+	arm := image(t, "linux", "arm64", v1.Config{})
+	amd := image(t, "linux", "amd64", v1.Config{})
+	att := image(t, "unknown", "unknown", v1.Config{})
+	armv7 := image(t, "linux", "arm", v1.Config{})
+	cf, _ := armv7.ConfigFile()
+	cf = cf.DeepCopy()
+	cf.Variant = "v7"
+	armv7, err := mutate.ConfigFile(armv7, cf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	idx := mutate.AppendManifests(mutate.IndexMediaType(empty.Index, types.OCIImageIndex),
+		mutate.IndexAddendum{Add: arm, Descriptor: v1.Descriptor{Platform: &v1.Platform{OS: "linux", Architecture: "arm64", Variant: "v8"}}},
+		mutate.IndexAddendum{Add: att, Descriptor: v1.Descriptor{
+			Platform:    &v1.Platform{OS: "unknown", Architecture: "unknown"},
+			Annotations: map[string]string{"vnd.docker.reference.type": "attestation-manifest"},
+		}},
+		mutate.IndexAddendum{Add: amd, Descriptor: v1.Descriptor{Platform: &v1.Platform{OS: "linux", Architecture: "amd64"}}},
+		mutate.IndexAddendum{Add: armv7, Descriptor: v1.Descriptor{Platform: &v1.Platform{OS: "linux", Architecture: "arm", Variant: "v7"}}},
+	)
+	tr.pushIndex(t, "o/app:1", idx)
+	r := newRegistry(t, Options{})
+	ctx := context.Background()
+	idxD, _ := idx.Digest()
+	digest := func(img v1.Image) string {
+		d, err := img.Digest()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d.String()
+	}
+	m, err := r.Manifest(ctx, tr.host+"/o/app@"+idxD.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"linux/arm64": digest(arm), "linux/amd64": digest(amd), "linux/arm/v7": digest(armv7)}
+	if m.Platform != "" || !maps.Equal(m.Platforms, want) {
+		t.Fatalf("index manifest %+v, want platforms %v", m, want)
+	}
+	for p, d := range want {
+		m, err := r.Manifest(ctx, tr.host+"/o/app@"+d)
+		if err != nil || m.Platform != p || m.Platforms != nil {
+			t.Errorf("manifest of the %s image: %+v, %v", p, m, err)
+		}
+	}
+	if _, err := r.Manifest(ctx, tr.host+"/o/app@sha256:"+strings.Repeat("0", 64)); !errors.Is(err, resolve.ErrNotFound) {
+		t.Errorf("missing manifest: %v, want ErrNotFound", err)
 	}
 }

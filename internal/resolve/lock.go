@@ -35,15 +35,21 @@ type Lock struct {
 	Images  map[string]string                `json:"images"`
 	URLs    map[string]string                `json:"urls"`
 	Configs map[string]transform.ImageConfig `json:"configs"`
+	// Manifests maps a digest to what its manifest is (an index and its
+	// platforms, or the platform of an image), for keeping pins to a
+	// platform's image on that platform (--update-digests). Omitted when
+	// empty.
+	Manifests map[string]transform.Manifest `json:"manifests,omitempty"`
 }
 
 // NewLock returns an empty lock.
 func NewLock() *Lock {
 	return &Lock{
-		Version: LockVersion,
-		Images:  map[string]string{},
-		URLs:    map[string]string{},
-		Configs: map[string]transform.ImageConfig{},
+		Version:   LockVersion,
+		Images:    map[string]string{},
+		URLs:      map[string]string{},
+		Configs:   map[string]transform.ImageConfig{},
+		Manifests: map[string]transform.Manifest{},
 	}
 }
 
@@ -91,6 +97,16 @@ func ParseLock(data []byte) (*Lock, error) {
 			return nil, fmt.Errorf("lock file: config key %q is not a digest", k)
 		}
 	}
+	for k, m := range l.Manifests {
+		if !digestRE.MatchString(k) {
+			return nil, fmt.Errorf("lock file: manifest key %q is not a digest", k)
+		}
+		for p, d := range m.Platforms {
+			if d != "" && !digestRE.MatchString(d) {
+				return nil, fmt.Errorf("lock file: manifest %s: platform %s: bad digest %q", k, p, d)
+			}
+		}
+	}
 	// Missing maps decode as nil; keep them usable.
 	if l.Images == nil {
 		l.Images = map[string]string{}
@@ -100,6 +116,9 @@ func ParseLock(data []byte) (*Lock, error) {
 	}
 	if l.Configs == nil {
 		l.Configs = map[string]transform.ImageConfig{}
+	}
+	if l.Manifests == nil {
+		l.Manifests = map[string]transform.Manifest{}
 	}
 	return l, nil
 }
@@ -130,6 +149,9 @@ func (l *Lock) Clone() *Lock {
 	for k, v := range l.Configs {
 		c.Configs[k] = cloneConfig(v)
 	}
+	for k, v := range l.Manifests {
+		c.Manifests[k] = cloneManifest(v)
+	}
 	return c
 }
 
@@ -147,4 +169,11 @@ func nonEmpty(s []string) []string {
 		return nil
 	}
 	return s
+}
+
+func cloneManifest(m transform.Manifest) transform.Manifest {
+	if m.Platforms != nil {
+		m.Platforms = maps.Clone(m.Platforms)
+	}
+	return m
 }

@@ -1,6 +1,7 @@
 package resolve
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
@@ -116,5 +117,41 @@ func TestLockFileUnchangedForSameEntries(t *testing.T) {
 	}
 	if _, changed := r.LockFile(); changed {
 		t.Fatal("same entries in another layout reported as a change")
+	}
+}
+
+// Manifests round-trip through the lock file, a lock without them keeps
+// its old form, and offline the resolver answers a platform's image from
+// the index the lock records.
+func TestLockManifests(t *testing.T) {
+	idx, arm, amd := fakeDigest("idx"), fakeDigest("arm"), fakeDigest("amd")
+	l := NewLock()
+	if strings.Contains(string(l.Marshal()), "manifests") {
+		t.Fatal("an empty manifests map is written")
+	}
+	l.Manifests[idx] = transform.Manifest{Platforms: map[string]string{"linux/arm64": arm, "linux/amd64": amd}}
+	got, err := ParseLock(l.Marshal())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got.Marshal()) != string(l.Marshal()) {
+		t.Fatalf("round trip:\n%s\nvs\n%s", got.Marshal(), l.Marshal())
+	}
+	if _, err := ParseLock([]byte(`{"version":1,"manifests":{"sha256:x":{}}}`)); err == nil {
+		t.Error("a manifest key that is no digest is accepted")
+	}
+	if _, err := ParseLock([]byte(`{"version":1,"manifests":{"` + idx + `":{"platforms":{"linux/amd64":"nope"}}}}`)); err == nil {
+		t.Error("a bad platform digest is accepted")
+	}
+	r := New(Options{Offline: true, Lock: got})
+	ctx := t.Context()
+	if m, err := r.Manifest(ctx, "o/app:1@"+arm); err != nil || m.Platform != "linux/arm64" {
+		t.Errorf("arm64 image: %+v, %v", m, err)
+	}
+	if m, err := r.Manifest(ctx, "o/app@"+idx); err != nil || len(m.Platforms) != 2 {
+		t.Errorf("index: %+v, %v", m, err)
+	}
+	if _, err := r.Manifest(ctx, "o/app@"+fakeDigest("other")); !errors.Is(err, ErrNotInLock) {
+		t.Errorf("unknown digest offline: %v, want ErrNotInLock", err)
 	}
 }

@@ -69,6 +69,16 @@ type TagSource interface {
 	Tags(ctx context.Context, repository string) ([]string, error)
 }
 
+// ManifestSource describes manifests by digest, normally
+// internal/registry. An ImageSource that also implements it answers
+// Resolver.Manifest online.
+type ManifestSource interface {
+	// Manifest describes the manifest ref names by digest
+	// ("docker.io/library/python@sha256:…"): an index's platforms, or an
+	// image's platform (see transform.Manifest).
+	Manifest(ctx context.Context, ref string) (transform.Manifest, error)
+}
+
 // URLSource downloads URLs, normally internal/fetch. Implementations must
 // be safe for concurrent use.
 type URLSource interface {
@@ -125,7 +135,10 @@ type Resolver struct {
 	replaced map[string]bool    // digests Update replaced in lock.Images
 }
 
-var _ transform.Resolver = (*Resolver)(nil)
+var (
+	_ transform.Resolver         = (*Resolver)(nil)
+	_ transform.ManifestResolver = (*Resolver)(nil)
+)
 
 // New returns a Resolver configured by opts.
 func New(opts Options) *Resolver {
@@ -247,6 +260,80 @@ func (r *Resolver) listTags(ctx context.Context, repository string) ([]string, e
 	tags = slices.Clone(tags)
 	slices.Sort(tags)
 	return slices.Compact(tags), nil
+}
+
+// Manifest describes the manifest an image reference pinned by digest
+// names ("python:3.12@sha256:…"; the tag is ignored). A digest names the
+// same content forever, so the lock answers first even under Update: its
+// manifests entry, else an index it records that lists the digest as a
+// platform's image. Offline, a digest the lock knows neither way is an
+// error wrapping ErrNotInLock. Errors are *LookupError values.
+func (r *Resolver) Manifest(ctx context.Context, ref string) (transform.Manifest, error) {
+	ir, err := ParseImage(ref)
+	if err == nil && ir.Digest == "" {
+		err = errors.New("not pinned by digest")
+	}
+	if err != nil {
+		return transform.Manifest{}, &LookupError{Kind: "manifest", Key: ref, Err: err}
+	}
+	digest := ir.Digest
+	v, err := r.do(ctx, "manifest "+digest, func(ctx context.Context) (any, error) {
+		r.mu.Lock()
+		m, ok := r.lock.Manifests[digest]
+		if !ok {
+			m, ok = r.childOf(digest)
+		}
+		r.mu.Unlock()
+		if ok {
+			return cloneManifest(m), nil
+		}
+		key := ir.Repository + "@" + digest
+		fail := func(err error) (any, error) { return nil, &LookupError{Kind: "manifest", Key: key, Err: err} }
+		if r.offline {
+			return fail(ErrNotInLock)
+		}
+		src, ok := r.images.(ManifestSource)
+		if !ok {
+			return fail(errors.New("the registry backend cannot read manifests"))
+		}
+		release, err := r.acquire(ctx)
+		if err != nil {
+			return fail(err)
+		}
+		defer release()
+		r.report("reading the manifest of " + key + "…")
+		m, err = src.Manifest(ctx, key)
+		if err != nil {
+			return fail(err)
+		}
+		m = cloneManifest(m)
+		r.mu.Lock()
+		r.lock.Manifests[digest] = m
+		r.mu.Unlock()
+		return cloneManifest(m), nil
+	})
+	if err != nil {
+		return transform.Manifest{}, err
+	}
+	return cloneManifest(v.(transform.Manifest)), nil
+}
+
+// childOf finds digest among the platforms of an index the lock records:
+// a platform's image, then, is known without asking. Called under r.mu.
+func (r *Resolver) childOf(digest string) (transform.Manifest, bool) {
+	found := ""
+	for _, m := range r.lock.Manifests {
+		for p, d := range m.Platforms {
+			if d != digest {
+				continue
+			}
+			if found != "" && found != p {
+				return transform.Manifest{}, false // two platforms: cannot tell
+			}
+			found = p
+		}
+	}
+	return transform.Manifest{Platform: found}, found != ""
 }
 
 // URL returns the checksum of a URL's content. An answer from the lock has
