@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
 
 	"github.com/harden-dev/harden/internal/images"
@@ -30,7 +31,10 @@ var NonRootUser = &transform.Fix{
 	Summary:       "Run the final stage as a non-root user",
 	Also:          []string{"DL3002", "DS002"},
 	Applicability: transform.Safe,
-	Check:         checkNonRootUser,
+	// Online (or from the lock file), the configuration of a base image
+	// harden has no table entry for tells its user, OS and command.
+	Needs: transform.NeedsImageConfig,
+	Check: checkNonRootUser,
 	Example: `FROM debian:bookworm-slim
 RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates
 COPY app /usr/local/bin/app
@@ -159,8 +163,13 @@ What it will not do
   It does not touch stages other than the final one (a build that deploys
   another --target is not covered), stages that only export files (FROM
   scratch without CMD or ENTRYPOINT) or bootc host images, and it does not
-  chown files copied earlier in the build. It cannot see inside base images:
-  an unknown base gets USER 65532:65532 as an unsafe edit only.
+  chown files copied earlier in the build. For a base image its tables do
+  not know, it reads the image's configuration from the registry (or from
+  the --lock file; offline without one, nothing): a base that already runs
+  as a non-root user gets no edit, a Windows base gets ContainerUser, and
+  the base's ENTRYPOINT and CMD count as the stage's own when the Dockerfile
+  sets none. An unknown base whose configuration it cannot read gets USER
+  65532:65532 as an unsafe edit only.
   Test fixtures (under testdata/, testfiles/, fixtures/, or beside an
   expected-output file) are reported, never edited.`,
 }
@@ -185,13 +194,17 @@ func checkNonRootUser(pass *transform.Pass) {
 		return // only ARGs: nothing is built
 	}
 	f := pass.Facts(final)
+	base := baseConfig(pass, f)
 	if f.UserNode != nil {
 		if !images.IsRootUser(f.User) {
 			return
 		}
 	} else if f.Image.NonRoot || runas.ForNonRootImage(f.Base) != nil {
 		return
+	} else if base != nil && strings.TrimSpace(base.User) != "" && !images.IsRootUser(base.User) {
+		return // the base image's configuration already runs as a non-root user
 	}
+	f = withBaseCommand(f, base)
 	if f.Image.Exempt != "" {
 		return
 	}
@@ -199,6 +212,10 @@ func checkNonRootUser(pass *transform.Pass) {
 		return // exports files; nothing runs in it
 	}
 	st := newStageEvidence(d, f, pass.Context)
+	st.base = base
+	if base != nil && strings.EqualFold(base.OS, "windows") {
+		st.family = images.Windows // a Windows base, whatever its name says
+	}
 	st.readContext()
 	st.commandWrites()
 
@@ -259,6 +276,7 @@ func checkNonRootUser(pass *transform.Pass) {
 // stage (and the stages it is built from) once it knows the stage runs as
 // root: who owns its files, what its RUNs install and mention.
 type stageEvidence struct {
+	base   *transform.ImageConfig // the base image's configuration, when harden read it
 	d      *transform.Document
 	f      *transform.Facts
 	family images.Family // f.Family()
@@ -313,6 +331,38 @@ var droppers = func() []string {
 // runKeywords are the words that make a RUN worth reading for this fix
 // (users created and package managers used come from the facts).
 var runKeywords = append([]string{"gosu", "su-exec", "chown", "mkdir", "chmod", ".sh", "cabal", "stack", "--user", "/", "~", "HOME"}, runas.Keys(runas.Package)...)
+
+// baseConfig is the configuration of the final stage's base image when
+// harden's tables do not know the image: the resolver's answer, online or
+// from the lock file (nil offline without it, or when the lookup fails:
+// the tables and the Dockerfile decide then, as without a network).
+func baseConfig(pass *transform.Pass, f *transform.Facts) *transform.ImageConfig {
+	if f.Image.Known || !f.BaseResolved || f.Base == "" || f.Base == "scratch" || strings.Contains(f.Base, "$") {
+		return nil
+	}
+	img, err := pass.Resolver.Image(pass.Ctx, f.Base)
+	if err != nil {
+		return nil
+	}
+	return img.Config
+}
+
+// withBaseCommand returns f with the base image's ENTRYPOINT and CMD as
+// the stage's own when the Dockerfile sets neither: the container starts
+// with them.
+func withBaseCommand(f *transform.Facts, base *transform.ImageConfig) *transform.Facts {
+	if base == nil || f.Entrypoint != nil || f.Cmd != nil || len(base.Entrypoint)+len(base.Cmd) == 0 {
+		return f
+	}
+	g := *f
+	if len(base.Entrypoint) > 0 {
+		g.Entrypoint = &transform.CmdLine{ShellDependantCmdLine: instructions.ShellDependantCmdLine{CmdLine: base.Entrypoint}}
+	}
+	if len(base.Cmd) > 0 {
+		g.Cmd = &transform.CmdLine{ShellDependantCmdLine: instructions.ShellDependantCmdLine{CmdLine: base.Cmd}}
+	}
+	return &g
+}
 
 func newStageEvidence(d *transform.Document, f *transform.Facts, ctx fs.FS) *stageEvidence {
 	st := &stageEvidence{d: d, f: f, mentions: map[string]bool{}, ctx: ctx}

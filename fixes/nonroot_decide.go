@@ -303,7 +303,7 @@ func (st *stageEvidence) risks() []string {
 	if st.unreadable != "" {
 		out = append(out, st.unreadable+", which the new user may need to read")
 	}
-	if !f.Image.Known && st.f.Image.Family != images.Windows {
+	if !f.Image.Known && st.base == nil && st.f.Image.Family != images.Windows {
 		out = append(out, "its base image "+st.baseShown()+" is not known here: check that it has no user of its own and that its program needs no $HOME")
 	}
 	if w := f.Workdir; w != "" && f.Entrypoint != nil && !st.filled(w) && !systemPath(w) {
