@@ -190,6 +190,13 @@ func checkMultiStage(pass *transform.Pass, table runtimes.Table) {
 			return // a base image: its children build on the toolchain
 		}
 	}
+	if len(pass.Config.RuntimeImages) > 0 {
+		var over []runtimes.Override
+		for _, ri := range pass.Config.RuntimeImages {
+			over = append(over, runtimes.Override{Builder: ri.Builder, Runtime: ri.Runtime})
+		}
+		table = table.With(over)
+	}
 	si := &stageInfo{pass: pass, d: d, s: s, f: f, table: table}
 	si.walk()
 	art, b := si.detect()

@@ -119,3 +119,18 @@ func TestMultiStageOwnTable(t *testing.T) {
 		t.Errorf("the table's runtime is not used:\n%s", res.Fixed)
 	}
 }
+
+// The project's configuration (.harden.yaml runtime-images) chooses the
+// runtime image.
+func TestMultiStageRuntimeFromConfig(t *testing.T) {
+	src := "FROM golang:1.22\nWORKDIR /src\nENV CGO_ENABLED=0\nCOPY . .\nRUN go build -o /out/app ./cmd/app\nEXPOSE 8080\nENTRYPOINT [\"/out/app\"]\n"
+	res, err := transform.Run(context.Background(), "Dockerfile", []byte(src), transform.Options{
+		Fixes: []*transform.Fix{MultiStage}, Unsafe: true,
+		Config: transform.Config{RuntimeImages: []transform.RuntimeImage{{Builder: "golang", Runtime: "registry.example.com/base/static:1"}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(res.Fixed), "\nFROM registry.example.com/base/static:1\n") {
+		t.Errorf("configured runtime not used:\n%s", res.Fixed)
+	}
+}

@@ -8,8 +8,8 @@ type Config struct {
 	// (the non-root-user fix); the zero User means the fix's default.
 	User User
 	// RuntimeImages are the project's runtime images for multi-stage
-	// builds: the image the final stage of a build from Builder may run on.
-	// Only carried for now: no fix reads it yet.
+	// builds: the image the final stage of a build from Builder runs on
+	// (the multi-stage fix puts them before its own table).
 	RuntimeImages []RuntimeImage
 }
 

@@ -28,6 +28,9 @@ type Rule struct {
 	// Builders are patterns over the builder's image name (images.Match:
 	// '*' matches anything): "golang", "maven", "*/golang".
 	Builders []string
+	// Tag, when set, is the only builder tag the rule applies to (a
+	// project's override for "golang:1.22").
+	Tag string
 	// Runtime is the runtime image reference, a template: {version} is the
 	// builder tag's leading version ("3.11", "1.22", "" when the tag has
 	// none), {codename} its Debian or Ubuntu release, {debian} the Debian
@@ -92,6 +95,37 @@ func Default() Table {
 	}
 }
 
+// Override is a project's runtime image for a builder: Builder is a
+// repository ("golang", "registry.example.com/base/python") or a
+// repository:tag, Runtime the image (a template, as Rule.Runtime) that
+// what it builds runs on.
+type Override struct{ Builder, Runtime string }
+
+// With returns t with the overrides first. An override applies to every
+// kind of artifact t knows for its builder, and its runtime is taken to
+// offer what t's rule for that kind says (shell, tools, packages): the
+// project vouches for its image.
+func (t Table) With(overrides []Override) Table {
+	if len(overrides) == 0 {
+		return t
+	}
+	var out Table
+	for _, o := range overrides {
+		ref := images.ParseRef(o.Builder)
+		for _, r := range t {
+			for _, b := range r.Builders {
+				if images.Match(b, ref.Name()) {
+					or := r
+					or.Builders, or.Tag, or.Runtime, or.Alpine = []string{ref.Name()}, ref.Tag, o.Runtime, o.Runtime
+					out = append(out, or)
+					break
+				}
+			}
+		}
+	}
+	return append(out, t...)
+}
+
 // Lookup finds the rule for kind and builder (an image reference as
 // written, variables allowed in its tag) and fills its template. It returns
 // the rule, the runtime reference, and why there is none when there is not.
@@ -101,6 +135,9 @@ func (t Table) Lookup(kind, builder string) (Rule, string, error) {
 	found := false
 	for _, r := range t {
 		if r.Kind != kind {
+			continue
+		}
+		if r.Tag != "" && r.Tag != ref.Tag {
 			continue
 		}
 		for _, b := range r.Builders {

@@ -35,3 +35,30 @@ func TestRuntimeLookup(t *testing.T) {
 		}
 	}
 }
+
+// A project's runtime images come before the table, for every kind the
+// table knows for that builder; a tagged override applies to that tag only.
+func TestTableWith(t *testing.T) {
+	table := Default().With([]Override{
+		{Builder: "golang", Runtime: "registry.example.com/base/static:1"},
+		{Builder: "python:3.11", Runtime: "registry.example.com/base/python:{version}"},
+	})
+	for _, tc := range []struct{ kind, builder, want string }{
+		{GoStatic, "golang:1.22", "registry.example.com/base/static:1"},
+		{GoCgo, "golang:1.22-bookworm", "registry.example.com/base/static:1"},
+		{Python, "python:3.11", "registry.example.com/base/python:3.11"},
+		{Python, "python:3.12", "python:3.12-slim"},
+		{Java, "maven:3-eclipse-temurin-17", "eclipse-temurin:17-jre"},
+	} {
+		rule, got, err := table.Lookup(tc.kind, tc.builder)
+		if err != nil || got != tc.want {
+			t.Errorf("%s %s: %q, %v; want %q", tc.kind, tc.builder, got, err, tc.want)
+		}
+		if tc.kind == Python && !rule.Has("python") {
+			t.Errorf("%s: the override lost what the python rule knows of its runtime", tc.builder)
+		}
+	}
+	if len(Default().With(nil)) != len(Default()) {
+		t.Error("no override changed the table")
+	}
+}
