@@ -3,94 +3,50 @@ package fixes
 import (
 	"context"
 	"errors"
-	"io"
-	"log"
 	"net/http"
-	"net/http/httptest"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
-	ggcr "github.com/google/go-containerregistry/pkg/registry"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
-	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	"github.com/harden-dev/harden/internal/registry"
+	"github.com/harden-dev/harden/internal/registry/registrytest"
 	imageref "github.com/harden-dev/harden/internal/resolve"
 	"github.com/harden-dev/harden/transform"
 )
 
-// pinRegistry is go-containerregistry's registry on 127.0.0.1, with a hook
-// in front of it to break the protocol on purpose.
+// pinRegistry is go-containerregistry's registry on 127.0.0.1
+// (registrytest), with the names these tests use.
 type pinRegistry struct {
+	*registrytest.Server
 	host string
-	mu   sync.Mutex
-	wrap func(w http.ResponseWriter, r *http.Request, next http.Handler)
-	reqs []string
 }
 
 func newPinRegistry(t *testing.T) *pinRegistry {
 	t.Helper()
-	reg := ggcr.New(ggcr.Logger(log.New(io.Discard, "", 0)))
-	pr := &pinRegistry{}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		pr.mu.Lock()
-		wrap := pr.wrap
-		pr.reqs = append(pr.reqs, r.Method+" "+r.URL.Path)
-		pr.mu.Unlock()
-		if wrap != nil {
-			wrap(w, r, reg)
-			return
-		}
-		reg.ServeHTTP(w, r)
-	}))
-	t.Cleanup(srv.Close)
-	pr.host = strings.TrimPrefix(srv.URL, "http://")
-	return pr
+	s := registrytest.New(t, false)
+	return &pinRegistry{Server: s, host: s.Host}
 }
 
 func (pr *pinRegistry) setWrap(f func(w http.ResponseWriter, r *http.Request, next http.Handler)) {
-	pr.mu.Lock()
-	defer pr.mu.Unlock()
-	pr.wrap = f
+	pr.SetWrap(f)
 }
 
 func randomImage(t *testing.T, os, arch string) v1.Image {
 	t.Helper()
-	img, err := random.Image(128, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cf, err := img.ConfigFile()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cf = cf.DeepCopy()
-	cf.OS, cf.Architecture = os, arch
-	cf.Config.User = "app"
-	img, err = mutate.ConfigFile(img, cf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return img
+	return registrytest.Image(t, os, arch, v1.Config{User: "app"})
 }
 
 func (pr *pinRegistry) push(t *testing.T, repoTag string, img v1.Image) {
 	t.Helper()
-	ref, err := name.ParseReference(pr.host + "/" + repoTag)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := remote.Write(ref, img); err != nil {
-		t.Fatal(err)
-	}
+	pr.PushImage(t, repoTag, img)
 }
 
 func (pr *pinRegistry) pushIndex(t *testing.T, repoTag string) v1.ImageIndex {
@@ -194,12 +150,10 @@ func TestPinDigestAgainstRegistry(t *testing.T) {
 		t.Fatalf("offline from the lock:\n%s", got)
 	}
 	// Pinned references are left alone, with no lookup at all.
-	pr.mu.Lock()
-	pr.reqs = nil
-	pr.mu.Unlock()
+	pr.Reset()
 	again := pin(t, newResolver(t, imageref.Options{}, 5*time.Second), want, false)
-	if again.Changed() || len(pr.reqs) != 0 {
-		t.Fatalf("a pinned file changed or was looked up: %v", pr.reqs)
+	if again.Changed() || len(pr.Requests()) != 0 {
+		t.Fatalf("a pinned file changed or was looked up: %v", pr.Requests())
 	}
 }
 

@@ -27,37 +27,35 @@ func BenchmarkPinShape(b *testing.B) {
 	)
 	tr := newTestRegistry(b, false)
 	for i := range refs {
-		tr.pushImage(b, fmt.Sprintf("team/app%d:1.0", i), image(b, "linux", "amd64", v1.Config{}))
+		tr.PushImage(b, fmt.Sprintf("team/app%d:1.0", i), image(b, "linux", "amd64", v1.Config{}))
 	}
-	tr.setWrap(func(w http.ResponseWriter, r *http.Request, next http.Handler) {
+	tr.SetWrap(func(w http.ResponseWriter, r *http.Request, next http.Handler) {
 		time.Sleep(latency)
 		next.ServeHTTP(w, r)
 	})
 	var wall time.Duration
 	var manifests, pings, runs int
 	for b.Loop() {
-		tr.mu.Lock()
-		tr.requests = nil
-		tr.mu.Unlock()
+		tr.Reset()
 		reg := newRegistry(b, Options{})
 		res := resolve.New(resolve.Options{Images: reg, Jobs: jobs, SkipConfigs: true})
 		start := time.Now()
 		var wg sync.WaitGroup
 		for i := range files {
 			wg.Go(func() {
-				if _, err := res.Image(context.Background(), fmt.Sprintf("%s/team/app%d:1.0", tr.host, i%refs)); err != nil {
+				if _, err := res.Image(context.Background(), fmt.Sprintf("%s/team/app%d:1.0", tr.Host, i%refs)); err != nil {
 					b.Error(err)
 				}
 			})
 		}
 		wg.Wait()
 		wall += time.Since(start)
-		m := tr.count("HEAD", "/manifests/") + tr.count("GET", "/manifests/")
+		m := tr.Count("HEAD", "/manifests/") + tr.Count("GET", "/manifests/")
 		if m != refs {
 			b.Fatalf("%d manifest requests, want %d", m, refs)
 		}
 		manifests += m
-		pings += tr.pings()
+		pings += pingCount(tr)
 		runs++
 	}
 	floor := time.Duration((refs+jobs-1)/jobs)*latency + latency

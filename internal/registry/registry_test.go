@@ -6,8 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"log"
 	"maps"
 	"net"
 	"net/http"
@@ -24,118 +22,25 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
-	ggcr "github.com/google/go-containerregistry/pkg/registry"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
-	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
+	"github.com/harden-dev/harden/internal/registry/registrytest"
 	"github.com/harden-dev/harden/internal/resolve"
 )
 
-// testRegistry is go-containerregistry's registry in process. Images are
-// pushed straight to the registry handler (push); lookups go through front,
-// whose middleware hooks let a test break the protocol on purpose.
-type testRegistry struct {
-	host  string // 127.0.0.1:port of the front server
-	push  string // 127.0.0.1:port of the bare registry
-	front *httptest.Server
+// testRegistry is go-containerregistry's registry in process, behind a
+// front server whose middleware lets a test break the protocol.
+type testRegistry = registrytest.Server
 
-	mu       sync.Mutex
-	requests []string // "METHOD /path" seen by the front server
-	wrap     func(w http.ResponseWriter, r *http.Request, next http.Handler)
-}
-
-func newTestRegistry(t testing.TB, tls bool) *testRegistry {
-	t.Helper()
-	reg := ggcr.New(ggcr.Logger(log.New(io.Discard, "", 0)))
-	tr := &testRegistry{}
-	front := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		tr.mu.Lock()
-		tr.requests = append(tr.requests, r.Method+" "+r.URL.Path)
-		wrap := tr.wrap
-		tr.mu.Unlock()
-		if wrap != nil {
-			wrap(w, r, reg)
-			return
-		}
-		reg.ServeHTTP(w, r)
-	})
-	if tls {
-		tr.front = httptest.NewTLSServer(front)
-	} else {
-		tr.front = httptest.NewServer(front)
-	}
-	pushSrv := httptest.NewServer(reg)
-	t.Cleanup(tr.front.Close)
-	t.Cleanup(pushSrv.Close)
-	tr.host = strings.TrimPrefix(strings.TrimPrefix(tr.front.URL, "https://"), "http://")
-	tr.push = strings.TrimPrefix(pushSrv.URL, "http://")
-	return tr
-}
-
-// setWrap puts a middleware in front of the registry.
-func (tr *testRegistry) setWrap(wrap func(w http.ResponseWriter, r *http.Request, next http.Handler)) {
-	tr.mu.Lock()
-	defer tr.mu.Unlock()
-	tr.wrap = wrap
-}
-
-// count returns how many requests matched method and a path suffix.
-func (tr *testRegistry) count(method, contains string) int {
-	tr.mu.Lock()
-	defer tr.mu.Unlock()
-	n := 0
-	for _, r := range tr.requests {
-		if strings.HasPrefix(r, method+" ") && strings.Contains(r, contains) {
-			n++
-		}
-	}
-	return n
-}
+func newTestRegistry(t testing.TB, tls bool) *testRegistry { return registrytest.New(t, tls) }
 
 // image returns a random image with the given platform and config.
 func image(t testing.TB, os, arch string, cfg v1.Config) v1.Image {
-	t.Helper()
-	img, err := random.Image(256, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cf, err := img.ConfigFile()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cf = cf.DeepCopy()
-	cf.OS, cf.Architecture, cf.Config = os, arch, cfg
-	img, err = mutate.ConfigFile(img, cf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return img
-}
-
-func (tr *testRegistry) pushImage(t testing.TB, repoTag string, img v1.Image) {
-	t.Helper()
-	ref, err := name.ParseReference(tr.push + "/" + repoTag)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := remote.Write(ref, img); err != nil {
-		t.Fatal(err)
-	}
-}
-
-func (tr *testRegistry) pushIndex(t testing.TB, repoTag string, idx v1.ImageIndex) {
-	t.Helper()
-	ref, err := name.ParseReference(tr.push + "/" + repoTag)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := remote.WriteIndex(ref, idx); err != nil {
-		t.Fatal(err)
-	}
+	return registrytest.Image(t, os, arch, cfg)
 }
 
 // served is the digest go-containerregistry's remote.Head (what crane
@@ -179,23 +84,23 @@ func TestDigestAndConfigOfImage(t *testing.T) {
 		User: "app", Env: []string{"PATH=/usr/bin", "LANG=C.UTF-8"},
 		Entrypoint: []string{"/entrypoint.sh"}, Cmd: []string{"serve", "--port=80"}, WorkingDir: "/srv",
 	})
-	tr.pushImage(t, "team/app:v1", img)
+	tr.PushImage(t, "team/app:v1", img)
 	r := newRegistry(t, Options{})
-	ref := tr.host + "/team/app:v1"
+	ref := tr.Host + "/team/app:v1"
 
 	got, err := r.Digest(context.Background(), ref)
 	if err != nil {
 		t.Fatal(err)
 	}
 	want, _ := img.Digest()
-	if got != want.String() || got != served(t, tr.push+"/team/app:v1") {
+	if got != want.String() || got != served(t, tr.Push+"/team/app:v1") {
 		t.Fatalf("digest %s, want %s", got, want)
 	}
-	if h, g := tr.count("HEAD", "/manifests/v1"), tr.count("GET", "/manifests/"); h != 1 || g != 0 {
+	if h, g := tr.Count("HEAD", "/manifests/v1"), tr.Count("GET", "/manifests/"); h != 1 || g != 0 {
 		t.Fatalf("%d HEAD and %d GET manifest requests, want 1 and 0", h, g)
 	}
 
-	cfg, err := r.Config(context.Background(), tr.host+"/team/app@"+got)
+	cfg, err := r.Config(context.Background(), tr.Host+"/team/app@"+got)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -219,19 +124,19 @@ func TestMultiPlatformIndex(t *testing.T) {
 		}},
 		mutate.IndexAddendum{Add: amd, Descriptor: v1.Descriptor{Platform: &v1.Platform{OS: "linux", Architecture: "amd64"}}},
 	)
-	tr.pushIndex(t, "library/python:3.12-slim", idx)
+	tr.PushIndex(t, "library/python:3.12-slim", idx)
 	r := newRegistry(t, Options{})
 
-	got, err := r.Digest(context.Background(), tr.host+"/library/python:3.12-slim")
+	got, err := r.Digest(context.Background(), tr.Host+"/library/python:3.12-slim")
 	if err != nil {
 		t.Fatal(err)
 	}
 	want, _ := idx.Digest()
 	amdDigest, _ := amd.Digest()
-	if got != want.String() || got != served(t, tr.push+"/library/python:3.12-slim") || got == amdDigest.String() {
+	if got != want.String() || got != served(t, tr.Push+"/library/python:3.12-slim") || got == amdDigest.String() {
 		t.Fatalf("digest %s, want the index digest %s", got, want)
 	}
-	cfg, err := r.Config(context.Background(), tr.host+"/library/python@"+got)
+	cfg, err := r.Config(context.Background(), tr.Host+"/library/python@"+got)
 	if err != nil || cfg.User != "amd" || cfg.OS != "linux" {
 		t.Fatalf("config %+v, %v; want linux/amd64's", cfg, err)
 	}
@@ -243,13 +148,13 @@ func TestWindowsOnlyIndex(t *testing.T) {
 	idx := mutate.AppendManifests(empty.Index,
 		mutate.IndexAddendum{Add: win, Descriptor: v1.Descriptor{Platform: &v1.Platform{OS: "windows", Architecture: "amd64", OSVersion: "10.0.20348.1"}}},
 	)
-	tr.pushIndex(t, "windows/servercore:ltsc2022", idx)
+	tr.PushIndex(t, "windows/servercore:ltsc2022", idx)
 	r := newRegistry(t, Options{})
-	d, err := r.Digest(context.Background(), tr.host+"/windows/servercore:ltsc2022")
+	d, err := r.Digest(context.Background(), tr.Host+"/windows/servercore:ltsc2022")
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := r.Config(context.Background(), tr.host+"/windows/servercore@"+d)
+	cfg, err := r.Config(context.Background(), tr.Host+"/windows/servercore@"+d)
 	if err != nil || cfg.OS != "windows" || cfg.User != "ContainerUser" {
 		t.Fatalf("config %+v, %v", cfg, err)
 	}
@@ -257,15 +162,15 @@ func TestWindowsOnlyIndex(t *testing.T) {
 
 func TestNotFound(t *testing.T) {
 	tr := newTestRegistry(t, false)
-	tr.pushImage(t, "team/app:v1", image(t, "linux", "amd64", v1.Config{}))
+	tr.PushImage(t, "team/app:v1", image(t, "linux", "amd64", v1.Config{}))
 	r := newRegistry(t, Options{})
-	for _, ref := range []string{tr.host + "/team/app:v2", tr.host + "/team/nothing:v1"} {
+	for _, ref := range []string{tr.Host + "/team/app:v2", tr.Host + "/team/nothing:v1"} {
 		_, err := r.Digest(context.Background(), ref)
 		if !errors.Is(err, resolve.ErrNotFound) {
 			t.Errorf("%s: got %v, want ErrNotFound", ref, err)
 		}
 	}
-	_, err := r.Config(context.Background(), tr.host+"/team/app@sha256:"+strings.Repeat("0", 64))
+	_, err := r.Config(context.Background(), tr.Host+"/team/app@sha256:"+strings.Repeat("0", 64))
 	if !errors.Is(err, resolve.ErrNotFound) {
 		t.Errorf("config of a missing digest: %v", err)
 	}
@@ -284,21 +189,21 @@ func isManifest(r *http.Request) bool { return strings.Contains(r.URL.Path, "/ma
 func TestHeadWithoutDigestFallsBackToGet(t *testing.T) {
 	tr := newTestRegistry(t, false)
 	img := image(t, "linux", "amd64", v1.Config{})
-	tr.pushImage(t, "team/app:v1", img)
-	tr.setWrap(func(w http.ResponseWriter, r *http.Request, next http.Handler) {
+	tr.PushImage(t, "team/app:v1", img)
+	tr.SetWrap(func(w http.ResponseWriter, r *http.Request, next http.Handler) {
 		if r.Method == http.MethodHead && isManifest(r) {
 			w = stripDigest{w}
 		}
 		next.ServeHTTP(w, r)
 	})
-	got, err := newRegistry(t, Options{}).Digest(context.Background(), tr.host+"/team/app:v1")
+	got, err := newRegistry(t, Options{}).Digest(context.Background(), tr.Host+"/team/app:v1")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if want, _ := img.Digest(); got != want.String() {
 		t.Fatalf("digest %s, want %s", got, want)
 	}
-	if h, g := tr.count("HEAD", "/manifests/v1"), tr.count("GET", "/manifests/v1"); h != 1 || g != 1 {
+	if h, g := tr.Count("HEAD", "/manifests/v1"), tr.Count("GET", "/manifests/v1"); h != 1 || g != 1 {
 		t.Fatalf("%d HEAD and %d GET, want 1 and 1", h, g)
 	}
 }
@@ -306,8 +211,8 @@ func TestHeadWithoutDigestFallsBackToGet(t *testing.T) {
 func TestBasicAuthFromDockerConfig(t *testing.T) {
 	tr := newTestRegistry(t, false)
 	img := image(t, "linux", "amd64", v1.Config{User: "secret"})
-	tr.pushImage(t, "private/app:v1", img)
-	tr.setWrap(func(w http.ResponseWriter, r *http.Request, next http.Handler) {
+	tr.PushImage(t, "private/app:v1", img)
+	tr.SetWrap(func(w http.ResponseWriter, r *http.Request, next http.Handler) {
 		if u, p, ok := r.BasicAuth(); ok && u == "alice" && p == "s3cret" {
 			next.ServeHTTP(w, r)
 			return
@@ -315,11 +220,11 @@ func TestBasicAuthFromDockerConfig(t *testing.T) {
 		w.Header().Set("WWW-Authenticate", `Basic realm="test"`)
 		http.Error(w, `{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}`, http.StatusUnauthorized)
 	})
-	ref := tr.host + "/private/app:v1"
+	ref := tr.Host + "/private/app:v1"
 	dockerConfig := func(user, pass string) {
 		dir := t.TempDir()
 		auth := base64.StdEncoding.EncodeToString([]byte(user + ":" + pass))
-		cfg := fmt.Sprintf(`{"auths": {%q: {"auth": %q}}}`, tr.host, auth)
+		cfg := fmt.Sprintf(`{"auths": {%q: {"auth": %q}}}`, tr.Host, auth)
 		if err := os.WriteFile(filepath.Join(dir, "config.json"), []byte(cfg), 0o600); err != nil {
 			t.Fatal(err)
 		}
@@ -340,7 +245,7 @@ func TestBasicAuthFromDockerConfig(t *testing.T) {
 	if want, _ := img.Digest(); err != nil || got != want.String() {
 		t.Fatalf("digest %s, %v; want %s", got, err, want)
 	}
-	cfg, err := r.Config(context.Background(), tr.host+"/private/app@"+got)
+	cfg, err := r.Config(context.Background(), tr.Host+"/private/app@"+got)
 	if err != nil || cfg.User != "secret" {
 		t.Fatalf("config %+v, %v", cfg, err)
 	}
@@ -366,10 +271,10 @@ func TestRetries429HonouringRetryAfter(t *testing.T) {
 	t.Parallel()
 	tr := newTestRegistry(t, false)
 	img := image(t, "linux", "amd64", v1.Config{})
-	tr.pushImage(t, "team/app:v1", img)
+	tr.PushImage(t, "team/app:v1", img)
 	var mu sync.Mutex
 	failures := 0
-	tr.setWrap(func(w http.ResponseWriter, r *http.Request, next http.Handler) {
+	tr.SetWrap(func(w http.ResponseWriter, r *http.Request, next http.Handler) {
 		mu.Lock()
 		fail := isManifest(r) && failures < 2
 		if fail {
@@ -388,14 +293,14 @@ func TestRetries429HonouringRetryAfter(t *testing.T) {
 		}
 	})
 	start := time.Now()
-	got, err := newRegistry(t, Options{}).Digest(context.Background(), tr.host+"/team/app:v1")
+	got, err := newRegistry(t, Options{}).Digest(context.Background(), tr.Host+"/team/app:v1")
 	if want, _ := img.Digest(); err != nil || got != want.String() {
 		t.Fatalf("digest %s, %v; want %s", got, err, want)
 	}
 	if el := time.Since(start); el < time.Second {
 		t.Fatalf("answered after %s: Retry-After: 1 not honoured", el)
 	}
-	if h := tr.count("HEAD", "/manifests/v1"); h != 3 {
+	if h := tr.Count("HEAD", "/manifests/v1"); h != 3 {
 		t.Fatalf("%d HEAD requests, want 3 (429, 503, 200)", h)
 	}
 }
@@ -403,19 +308,19 @@ func TestRetries429HonouringRetryAfter(t *testing.T) {
 func TestPersistent5xxIsAnError(t *testing.T) {
 	t.Parallel()
 	tr := newTestRegistry(t, false)
-	tr.setWrap(func(w http.ResponseWriter, r *http.Request, next http.Handler) {
+	tr.SetWrap(func(w http.ResponseWriter, r *http.Request, next http.Handler) {
 		if isManifest(r) {
 			w.WriteHeader(http.StatusBadGateway)
 			return
 		}
 		next.ServeHTTP(w, r)
 	})
-	_, err := newRegistry(t, Options{Attempts: 3}).Digest(context.Background(), tr.host+"/team/app:v1")
+	_, err := newRegistry(t, Options{Attempts: 3}).Digest(context.Background(), tr.Host+"/team/app:v1")
 	if err == nil || !strings.Contains(err.Error(), "502") {
 		t.Fatalf("got %v, want a 502 error", err)
 	}
 	// HEAD tried 3 times, then the GET fallback 3 times.
-	if h, g := tr.count("HEAD", "/manifests/v1"), tr.count("GET", "/manifests/v1"); h != 3 || g != 3 {
+	if h, g := tr.Count("HEAD", "/manifests/v1"), tr.Count("GET", "/manifests/v1"); h != 3 || g != 3 {
 		t.Fatalf("%d HEAD and %d GET, want 3 and 3", h, g)
 	}
 }
@@ -423,7 +328,7 @@ func TestPersistent5xxIsAnError(t *testing.T) {
 func TestTimeout(t *testing.T) {
 	t.Parallel()
 	tr := newTestRegistry(t, false)
-	tr.setWrap(func(w http.ResponseWriter, r *http.Request, next http.Handler) {
+	tr.SetWrap(func(w http.ResponseWriter, r *http.Request, next http.Handler) {
 		if isManifest(r) {
 			<-r.Context().Done() // never answers
 			return
@@ -431,7 +336,7 @@ func TestTimeout(t *testing.T) {
 		next.ServeHTTP(w, r)
 	})
 	start := time.Now()
-	_, err := newRegistry(t, Options{Timeout: 200 * time.Millisecond}).Digest(context.Background(), tr.host+"/team/app:v1")
+	_, err := newRegistry(t, Options{Timeout: 200 * time.Millisecond}).Digest(context.Background(), tr.Host+"/team/app:v1")
 	if !errors.Is(err, resolve.ErrTimeout) {
 		t.Fatalf("got %v, want ErrTimeout", err)
 	}
@@ -443,10 +348,10 @@ func TestTimeout(t *testing.T) {
 func TestCallerCancellationIsNotATimeout(t *testing.T) {
 	t.Parallel()
 	tr := newTestRegistry(t, false)
-	tr.setWrap(func(w http.ResponseWriter, r *http.Request, next http.Handler) { <-r.Context().Done() })
+	tr.SetWrap(func(w http.ResponseWriter, r *http.Request, next http.Handler) { <-r.Context().Done() })
 	ctx, cancel := context.WithCancel(context.Background())
 	time.AfterFunc(50*time.Millisecond, cancel)
-	_, err := newRegistry(t, Options{}).Digest(ctx, tr.host+"/team/app:v1")
+	_, err := newRegistry(t, Options{}).Digest(ctx, tr.Host+"/team/app:v1")
 	if !errors.Is(err, context.Canceled) || errors.Is(err, resolve.ErrTimeout) {
 		t.Fatalf("got %v, want context.Canceled", err)
 	}
@@ -456,8 +361,8 @@ func TestTLSRegistry(t *testing.T) {
 	t.Parallel()
 	tr := newTestRegistry(t, true)
 	img := image(t, "linux", "amd64", v1.Config{})
-	tr.pushImage(t, "team/app:v1", img)
-	got, err := newRegistry(t, Options{Transport: tr.front.Client().Transport}).Digest(context.Background(), tr.host+"/team/app:v1")
+	tr.PushImage(t, "team/app:v1", img)
+	got, err := newRegistry(t, Options{Transport: tr.Front.Client().Transport}).Digest(context.Background(), tr.Host+"/team/app:v1")
 	if want, _ := img.Digest(); err != nil || got != want.String() {
 		t.Fatalf("digest %s, %v; want %s", got, err, want)
 	}
@@ -467,13 +372,13 @@ func TestInsecureRegistry(t *testing.T) {
 	t.Parallel()
 	tr := newTestRegistry(t, false)
 	img := image(t, "linux", "amd64", v1.Config{})
-	tr.pushImage(t, "team/app:v1", img)
+	tr.PushImage(t, "team/app:v1", img)
 	// A registry name outside go-containerregistry's localhost heuristic,
 	// dialled on the test server: HTTPS is tried unless it is insecure.
-	_, port, _ := net.SplitHostPort(tr.host)
+	_, port, _ := net.SplitHostPort(tr.Host)
 	host := "registry.harden.test:" + port
 	dial := &http.Transport{DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
-		return (&net.Dialer{}).DialContext(ctx, network, tr.host)
+		return (&net.Dialer{}).DialContext(ctx, network, tr.Host)
 	}}
 	ref := host + "/team/app:v1"
 	if _, err := newRegistry(t, Options{Transport: dial}).Digest(context.Background(), ref); err == nil {
@@ -496,23 +401,22 @@ func TestPinnedReferenceIsItsOwnDigest(t *testing.T) {
 func TestArtifactHasNoConfig(t *testing.T) {
 	tr := newTestRegistry(t, false)
 	art := mutate.ConfigMediaType(image(t, "linux", "amd64", v1.Config{}), "application/vnd.cncf.helm.config.v1+json")
-	tr.pushImage(t, "charts/app:1.0", art)
+	tr.PushImage(t, "charts/app:1.0", art)
 	r := newRegistry(t, Options{})
-	d, err := r.Digest(context.Background(), tr.host+"/charts/app:1.0")
+	d, err := r.Digest(context.Background(), tr.Host+"/charts/app:1.0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := r.Config(context.Background(), tr.host+"/charts/app@"+d)
+	cfg, err := r.Config(context.Background(), tr.Host+"/charts/app@"+d)
 	if err != nil || cfg != nil {
 		t.Fatalf("config %+v, %v; want none", cfg, err)
 	}
 }
 
-func (tr *testRegistry) pings() int {
-	tr.mu.Lock()
-	defer tr.mu.Unlock()
+// pings counts the requests to the registry's /v2/ endpoint.
+func pingCount(tr *testRegistry) int {
 	n := 0
-	for _, r := range tr.requests {
+	for _, r := range tr.Requests() {
 		if r == "GET /v2/" {
 			n++
 		}
@@ -523,22 +427,22 @@ func (tr *testRegistry) pings() int {
 func TestOnePingPerRegistry(t *testing.T) {
 	tr := newTestRegistry(t, false)
 	for i := range 5 {
-		tr.pushImage(t, fmt.Sprintf("team/app%d:v1", i), image(t, "linux", "amd64", v1.Config{}))
+		tr.PushImage(t, fmt.Sprintf("team/app%d:v1", i), image(t, "linux", "amd64", v1.Config{}))
 	}
 	r := newRegistry(t, Options{})
 	var wg sync.WaitGroup
 	for i := range 5 {
 		wg.Go(func() {
-			if _, err := r.Digest(context.Background(), fmt.Sprintf("%s/team/app%d:v1", tr.host, i)); err != nil {
+			if _, err := r.Digest(context.Background(), fmt.Sprintf("%s/team/app%d:v1", tr.Host, i)); err != nil {
 				t.Error(err)
 			}
 		})
 	}
 	wg.Wait()
-	if n := tr.pings(); n != 1 {
+	if n := pingCount(tr); n != 1 {
 		t.Fatalf("%d pings for 5 repositories of one registry, want 1", n)
 	}
-	if n := tr.count("HEAD", "/manifests/"); n != 5 {
+	if n := tr.Count("HEAD", "/manifests/"); n != 5 {
 		t.Fatalf("%d manifest requests, want 5", n)
 	}
 }
@@ -548,17 +452,17 @@ func TestOnePingPerRegistry(t *testing.T) {
 func TestResolverOverRegistry(t *testing.T) {
 	tr := newTestRegistry(t, false)
 	img := image(t, "linux", "amd64", v1.Config{User: "app", Cmd: []string{"run"}})
-	tr.pushImage(t, "team/app:v1", img)
+	tr.PushImage(t, "team/app:v1", img)
 	idx := mutate.AppendManifests(empty.Index,
 		mutate.IndexAddendum{Add: img, Descriptor: v1.Descriptor{Platform: &v1.Platform{OS: "linux", Architecture: "amd64"}}})
-	tr.pushIndex(t, "team/multi:v1", idx)
+	tr.PushIndex(t, "team/multi:v1", idx)
 	res := resolve.New(resolve.Options{Images: newRegistry(t, Options{})})
 	var wg sync.WaitGroup
 	for i := range 40 {
 		wg.Go(func() {
-			ref := tr.host + "/team/app:v1"
+			ref := tr.Host + "/team/app:v1"
 			if i%2 == 1 {
-				ref = tr.host + "/team/multi:v1"
+				ref = tr.Host + "/team/multi:v1"
 			}
 			got, err := res.Image(context.Background(), ref)
 			if err != nil || got.Config == nil || got.Config.User != "app" {
@@ -567,15 +471,15 @@ func TestResolverOverRegistry(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	if h := tr.count("HEAD", "/manifests/v1"); h != 2 {
+	if h := tr.Count("HEAD", "/manifests/v1"); h != 2 {
 		t.Fatalf("%d HEAD requests for 2 references, want 2", h)
 	}
 	data, changed := res.LockFile()
 	imgDigest, _ := img.Digest()
 	idxDigest, _ := idx.Digest()
 	for _, want := range []string{
-		fmt.Sprintf("%q: %q", tr.host+"/team/app:v1", imgDigest.String()),
-		fmt.Sprintf("%q: %q", tr.host+"/team/multi:v1", idxDigest.String()),
+		fmt.Sprintf("%q: %q", tr.Host+"/team/app:v1", imgDigest.String()),
+		fmt.Sprintf("%q: %q", tr.Host+"/team/multi:v1", idxDigest.String()),
 	} {
 		if !changed || !strings.Contains(string(data), want) {
 			t.Fatalf("lock lacks %s:\n%s", want, data)
@@ -624,11 +528,11 @@ func TestTagsFollowPagination(t *testing.T) {
 	img := image(t, "linux", "amd64", v1.Config{})
 	want := []string{"1", "1.27", "1.27.3", "1.27.3-bookworm", "bookworm", "latest", "mainline"}
 	for _, tag := range want {
-		tr.pushImage(t, "library/nginx:"+tag, img)
+		tr.PushImage(t, "library/nginx:"+tag, img)
 	}
-	tr.setWrap(pageTags(2))
+	tr.SetWrap(pageTags(2))
 	r := newRegistry(t, Options{})
-	got, err := r.Tags(context.Background(), tr.host+"/library/nginx")
+	got, err := r.Tags(context.Background(), tr.Host+"/library/nginx")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -636,10 +540,10 @@ func TestTagsFollowPagination(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Errorf("tags %v, want %v", got, want)
 	}
-	if pages := tr.count("GET", "/tags/list"); pages != 4 {
+	if pages := tr.Count("GET", "/tags/list"); pages != 4 {
 		t.Errorf("%d tag-list requests, want 4 pages of 2", pages)
 	}
-	if _, err := r.Tags(context.Background(), tr.host+"/library/missing"); !errors.Is(err, resolve.ErrNotFound) {
+	if _, err := r.Tags(context.Background(), tr.Host+"/library/missing"); !errors.Is(err, resolve.ErrNotFound) {
 		t.Errorf("missing repository: %v, want ErrNotFound", err)
 	}
 }
@@ -666,7 +570,7 @@ func TestManifestOfIndexAndOfItsImages(t *testing.T) {
 		mutate.IndexAddendum{Add: amd, Descriptor: v1.Descriptor{Platform: &v1.Platform{OS: "linux", Architecture: "amd64"}}},
 		mutate.IndexAddendum{Add: armv7, Descriptor: v1.Descriptor{Platform: &v1.Platform{OS: "linux", Architecture: "arm", Variant: "v7"}}},
 	)
-	tr.pushIndex(t, "o/app:1", idx)
+	tr.PushIndex(t, "o/app:1", idx)
 	r := newRegistry(t, Options{})
 	ctx := context.Background()
 	idxD, _ := idx.Digest()
@@ -677,7 +581,7 @@ func TestManifestOfIndexAndOfItsImages(t *testing.T) {
 		}
 		return d.String()
 	}
-	m, err := r.Manifest(ctx, tr.host+"/o/app@"+idxD.String())
+	m, err := r.Manifest(ctx, tr.Host+"/o/app@"+idxD.String())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -686,12 +590,12 @@ func TestManifestOfIndexAndOfItsImages(t *testing.T) {
 		t.Fatalf("index manifest %+v, want platforms %v", m, want)
 	}
 	for p, d := range want {
-		m, err := r.Manifest(ctx, tr.host+"/o/app@"+d)
+		m, err := r.Manifest(ctx, tr.Host+"/o/app@"+d)
 		if err != nil || m.Platform != p || m.Platforms != nil {
 			t.Errorf("manifest of the %s image: %+v, %v", p, m, err)
 		}
 	}
-	if _, err := r.Manifest(ctx, tr.host+"/o/app@sha256:"+strings.Repeat("0", 64)); !errors.Is(err, resolve.ErrNotFound) {
+	if _, err := r.Manifest(ctx, tr.Host+"/o/app@sha256:"+strings.Repeat("0", 64)); !errors.Is(err, resolve.ErrNotFound) {
 		t.Errorf("missing manifest: %v, want ErrNotFound", err)
 	}
 }
