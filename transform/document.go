@@ -291,14 +291,21 @@ func (d *Document) groupStages(parsed []instructions.Stage) error {
 // treated as read-only. Like the rest of the Document, not safe for
 // concurrent use.
 func (d *Document) Memo(key any, compute func() any) any {
-	if v, ok := d.memo[key]; ok {
+	return memoize(&d.memo, key, func(any) any { return compute() })
+}
+
+// memoize returns (*m)[k], computing it with build on first use; the map
+// is made when first needed. The typed caches of the Document (spans,
+// shells) use it; Memo is the untyped one for fixes.
+func memoize[K comparable, V any](m *map[K]V, k K, build func(K) V) V {
+	if v, ok := (*m)[k]; ok {
 		return v
 	}
-	v := compute()
-	if d.memo == nil {
-		d.memo = map[any]any{}
+	v := build(k)
+	if *m == nil {
+		*m = make(map[K]V)
 	}
-	d.memo[key] = v
+	(*m)[k] = v
 	return v
 }
 

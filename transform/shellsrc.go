@@ -42,15 +42,7 @@ type Shell struct {
 // exec forms other than ["sh", "-c", …], and instructions other than RUN,
 // CMD, ENTRYPOINT and HEALTHCHECK CMD.
 func (d *Document) Shell(n *parser.Node) *Shell {
-	if s, ok := d.shells[n]; ok {
-		return s
-	}
-	s := d.buildShell(n)
-	if d.shells == nil {
-		d.shells = make(map[*parser.Node]*Shell)
-	}
-	d.shells[n] = s
-	return s
+	return memoize(&d.shells, n, d.buildShell)
 }
 
 func (d *Document) buildShell(n *parser.Node) *Shell {

@@ -107,15 +107,7 @@ func (in *Instruction) Flag(name string) (Flag, bool) {
 // instructions or when its bytes cannot be matched to buildkit's reading of
 // them (which would be a bug). Documents are not safe for concurrent use.
 func (d *Document) Inst(n *parser.Node) *Instruction {
-	if in, ok := d.insts[n]; ok {
-		return in
-	}
-	in := d.buildInst(n)
-	if d.insts == nil {
-		d.insts = make(map[*parser.Node]*Instruction)
-	}
-	d.insts[n] = in
-	return in
+	return memoize(&d.insts, n, d.buildInst)
 }
 
 func (d *Document) buildInst(n *parser.Node) *Instruction {

@@ -554,14 +554,7 @@ func (r ScriptRun) python() (ScriptRun, bool, string) {
 			}
 		}
 	}
-	switch {
-	case i >= len(argv):
-	case argv[i].Literal && (argv[i].Value == "-" || isStdinScript(argv[i].Value)):
-		r.args = i + 1
-	default:
-		return ScriptRun{}, false, "" // runs a script file
-	}
-	return r, true, ""
+	return r.scriptFromStdin(i)
 }
 
 // perlFlags are perl's one-letter switches without an argument that
@@ -591,6 +584,15 @@ func (r ScriptRun) perl() (ScriptRun, bool, string) {
 		}
 		r.opts = append(r.opts, keep(i))
 	}
+	return r.scriptFromStdin(i)
+}
+
+// scriptFromStdin ends an interpreter's options at argv[i]: the script it
+// runs is standard input when nothing, "-" or /dev/stdin follows, and the
+// words after that are its arguments; anything else is a script file, not
+// a pipe into the interpreter.
+func (r ScriptRun) scriptFromStdin(i int) (ScriptRun, bool, string) {
+	argv := r.argv
 	switch {
 	case i >= len(argv):
 	case argv[i].Literal && (argv[i].Value == "-" || isStdinScript(argv[i].Value)):
