@@ -24,7 +24,6 @@ type Piece struct {
 
 func keep(i int) Piece            { return Piece{Arg: i} }
 func text(s string) Piece         { return Piece{Arg: -1, Text: s} }
-func isLit(w Word, v string) bool { return w.Literal && w.Value == v }
 
 // Fetch is a curl or wget command that writes one URL's content to
 // standard output.
