@@ -22,8 +22,8 @@ type Piece struct {
 	Text string
 }
 
-func keep(i int) Piece            { return Piece{Arg: i} }
-func text(s string) Piece         { return Piece{Arg: -1, Text: s} }
+func keep(i int) Piece    { return Piece{Arg: i} }
+func text(s string) Piece { return Piece{Arg: -1, Text: s} }
 
 // Fetch is a curl or wget command that writes one URL's content to
 // standard output.
