@@ -14,7 +14,7 @@ import (
 var ApkNoCache = &transform.Fix{
 	Name:          "apk-no-cache",
 	Summary:       "Install Alpine packages without keeping the index cache",
-	Also:          []string{"DL3019"},
+	Also:          []string{"DL3019", "apkAddUseNoCache"},
 	Applicability: transform.Safe,
 	Severity:      transform.Info,
 	Check:         checkApkNoCache,

@@ -8,7 +8,7 @@ import (
 var AptGetYes = &transform.Fix{
 	Name:          "apt-get-yes",
 	Summary:       "Answer yes to apt-get install",
-	Also:          []string{"DL3014"},
+	Also:          []string{"DL3014", "aptGetInstallUseY"},
 	Applicability: transform.Safe,
 	Severity:      transform.Warning,
 	Check:         checkAptGetYes,

@@ -13,7 +13,7 @@ import (
 var AptListsCleanup = &transform.Fix{
 	Name:          "apt-lists-cleanup",
 	Summary:       "Remove the apt package lists in the RUN that downloads them",
-	Also:          []string{"DL3009"},
+	Also:          []string{"DL3009", "aptGetInstallThenRemoveAptLists"},
 	Applicability: transform.Safe,
 	Severity:      transform.Info,
 	Check:         checkAptListsCleanup,

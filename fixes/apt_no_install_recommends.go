@@ -10,7 +10,7 @@ import (
 var AptNoInstallRecommends = &transform.Fix{
 	Name:          "apt-no-install-recommends",
 	Summary:       "Install only the packages needed, without recommended ones",
-	Also:          []string{"DL3015"},
+	Also:          []string{"DL3015", "aptGetInstallUseNoRec"},
 	Applicability: transform.Unsafe,
 	Severity:      transform.Info,
 	Check:         checkAptNoInstallRecommends,

@@ -13,7 +13,7 @@ import (
 var AptUpdateAlone = &transform.Fix{
 	Name:          "apt-update-alone",
 	Summary:       "Run apt-get update in the same RUN as the install",
-	Also:          []string{"DS017"},
+	Also:          []string{"DS017", "aptGetUpdatePrecedesInstall"},
 	Applicability: transform.Safe,
 	Severity:      transform.Warning,
 	Check:         checkAptUpdateAlone,

@@ -13,6 +13,7 @@ import (
 var CurlFail = &transform.Fix{
 	Name:          "curl-fail",
 	Summary:       "Make curl fail the build on HTTP errors",
+	Also:          []string{"curlUseFlagF"},
 	Applicability: transform.Safe,
 	Severity:      transform.Warning,
 	Check:         checkCurlFail,

@@ -9,6 +9,7 @@ import (
 var GemNoDocument = &transform.Fix{
 	Name:          "gem-no-document",
 	Summary:       "Install Ruby gems without generating documentation",
+	Also:          []string{"gemUpdateNoDocument"},
 	Applicability: transform.Safe,
 	Severity:      transform.Info,
 	Check:         checkGemNoDocument,

@@ -11,7 +11,7 @@ import (
 var PipNoCacheDir = &transform.Fix{
 	Name:          "pip-no-cache-dir",
 	Summary:       "Install Python packages without keeping pip's cache",
-	Also:          []string{"DL3042"},
+	Also:          []string{"DL3042", "pipUseNoCacheDir"},
 	Applicability: transform.Safe,
 	Severity:      transform.Info,
 	Check:         checkPipNoCacheDir,

@@ -1,8 +1,10 @@
 package fixes
 
 import (
+	"path"
 	"strings"
 
+	"github.com/harden-dev/harden/internal/images"
 	"github.com/harden-dev/harden/transform"
 )
 
@@ -11,7 +13,7 @@ import (
 var YumClean = &transform.Fix{
 	Name:          "yum-clean",
 	Summary:       "Clean the yum, dnf or zypper cache in the RUN that installs",
-	Also:          []string{"DL3032", "DL3040", "DL3036", "DS027"},
+	Also:          []string{"DL3032", "DL3040", "DL3036", "DS027", "yumInstallRmVarCacheYum"},
 	Applicability: transform.Safe,
 	Severity:      transform.Info,
 	Check:         checkYumClean,
@@ -24,6 +26,13 @@ RUN dnf install -y httpd
   them and neither cleans nor removes /var/cache/yum, /var/cache/dnf or
   /var/cache/zypp, in the RUN's own layout, with the same command name (and
   sudo) as the install.
+
+  On yum 3 (CentOS 5-7, Amazon Linux 1-2, Oracle Linux 5-7, RHEL/UBI 7),
+  it appends "yum clean all && rm -rf /var/cache/yum", and after a RUN that
+  enables a repository with --enablerepo and already runs "yum clean all"
+  it appends "rm -rf /var/cache/yum": yum 3's clean all only cleans the
+  repositories enabled by default, so the cache of a repository enabled for
+  one command stays.
 
 Why
   The repository metadata and downloaded packages stay in /var/cache, often
@@ -46,21 +55,29 @@ var yumCleanVerbs = map[string]bool{"install": true, "in": true, "groupinstall":
 
 func checkYumClean(pass *transform.Pass) {
 	doc := pass.Doc
-	stageRuns(doc, func(_ *transform.Stage, _ int, n *parserNode) {
+	stageRuns(doc, func(st *transform.Stage, _ int, n *parserNode) {
 		if cacheMount(doc, n, "/var/cache/yum", "/var/cache/dnf", "/var/cache/libdnf5", "/var/cache/zypp", "/var/cache/tdnf") {
 			return
 		}
 		var last *call
+		cleaned, cleanedAll, enabled := false, false, false
 		for _, c := range calls(doc, n) {
 			v, _ := c.verb()
 			switch c.name {
 			case "yum", "dnf", "microdnf", "tdnf", "zypper":
 				if v == "clean" || v == "cc" {
-					return
+					cleaned = true
+					for _, a := range c.args() {
+						cleanedAll = cleanedAll || strings.HasPrefix(a.Value, "--enablerepo")
+					}
+					continue
 				}
 				if yumCleanVerbs[v] {
 					c := c
 					last = &c
+					for _, a := range c.args() {
+						enabled = enabled || strings.HasPrefix(a.Value, "--enablerepo")
+					}
 				}
 			case "rm":
 				for _, a := range c.args() {
@@ -75,12 +92,23 @@ func checkYumClean(pass *transform.Pass) {
 		if last == nil {
 			return
 		}
+		yum3 := last.name == "yum" && yum3Base(pass.Facts(st).Base)
+		if cleaned && !(yum3 && enabled && !cleanedAll) {
+			return
+		}
 		v, _ := last.verb()
 		clean := last.sudo() + last.words[last.prog].Value + " clean all"
 		if last.name == "zypper" {
 			clean = last.sudo() + last.words[last.prog].Value + " clean"
 		}
 		f := transform.Finding{Line: n.StartLine, Message: last.name + " " + v + " leaves its cache in the image layer"}
+		if yum3 {
+			clean += " && " + last.sudo() + "rm -rf /var/cache/yum"
+			if cleaned {
+				clean = last.sudo() + "rm -rf /var/cache/yum"
+				f.Message = "yum clean all leaves the cache of the repositories enabled with --enablerepo in the image layer"
+			}
+		}
 		if last.asOther() {
 			f.Message += "; not changed: it runs as another user"
 		} else if e, ok := appendCmd(doc, last.sh, clean); ok {
@@ -88,4 +116,28 @@ func checkYumClean(pass *transform.Pass) {
 		}
 		pass.Report(f)
 	})
+}
+
+// yum3Base reports a base image whose yum is yum 3 (not dnf): CentOS 5-7,
+// Amazon Linux 1 and 2, Oracle Linux 5-7, RHEL and UBI 7, Scientific Linux.
+func yum3Base(base string) bool {
+	r := images.ParseRef(base)
+	name, tag := path.Base(r.Repo), r.Tag
+	major := func(vs ...string) bool {
+		for _, v := range vs {
+			if tag == v || strings.HasPrefix(tag, v+".") || strings.HasPrefix(tag, v+"-") || strings.HasPrefix(tag, "centos"+v) {
+				return true
+			}
+		}
+		return false
+	}
+	switch {
+	case name == "centos" || name == "oraclelinux" || name == "scientificlinux" || name == "sl":
+		return major("5", "6", "7")
+	case name == "amazonlinux":
+		return major("1", "2", "2018", "2017")
+	case strings.HasPrefix(name, "rhel7") || strings.HasPrefix(name, "ubi7"):
+		return true
+	}
+	return false
 }

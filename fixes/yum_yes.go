@@ -11,7 +11,7 @@ import (
 var YumYes = &transform.Fix{
 	Name:          "yum-yes",
 	Summary:       "Answer yes to yum, dnf and zypper installs",
-	Also:          []string{"DL3030", "DL3038", "DL3034"},
+	Also:          []string{"DL3030", "DL3038", "DL3034", "yumInstallForceYes"},
 	Applicability: transform.Safe,
 	Severity:      transform.Warning,
 	Check:         checkYumYes,

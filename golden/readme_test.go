@@ -1,6 +1,7 @@
 package golden
 
 import (
+	"flag"
 	"os"
 	"regexp"
 	"strings"
@@ -12,6 +13,8 @@ import (
 // TestReadmeRulesTable keeps the README's rules table true: the same fixes,
 // in the same order, with the same applicability, equivalents and summary
 // as `harden rules` prints.
+var updateReadme = flag.Bool("update-readme", false, "rewrite the README's rules table from harden rules")
+
 func TestReadmeRulesTable(t *testing.T) {
 	readme, err := os.ReadFile("../README.md")
 	if err != nil {
@@ -44,6 +47,19 @@ func TestReadmeRulesTable(t *testing.T) {
 	}
 	if len(cliRows) != len(fixes.All()) {
 		t.Errorf("harden rules lists %d fixes, the registry has %d", len(cliRows), len(fixes.All()))
+	}
+	if *updateReadme {
+		var b strings.Builder
+		b.WriteString("| fix | applied | equivalents | summary |\n|---|---|---|---|\n")
+		for _, row := range cliRows {
+			c := strings.SplitN(row, " | ", 4)
+			b.WriteString("| `" + c[0] + "` | " + c[1] + " | " + strings.ReplaceAll(c[2], ",", ", ") + " | " + c[3] + " |\n")
+		}
+		before, _, _ := strings.Cut(string(readme), "<!-- rules:start -->\n")
+		if err := os.WriteFile("../README.md", []byte(before+"<!-- rules:start -->\n"+b.String()+"<!-- rules:end -->"+strings.SplitN(rest, "<!-- rules:end -->", 2)[1]), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
 	}
 	if strings.Join(readmeRows, "\n") != strings.Join(cliRows, "\n") {
 		t.Errorf("README rules table is stale.\nREADME:\n%s\nharden rules:\n%s", strings.Join(readmeRows, "\n"), strings.Join(cliRows, "\n"))
