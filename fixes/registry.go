@@ -39,6 +39,7 @@ func All() []*transform.Fix {
 		ShellPipefail,
 		NpmCacheClean,
 		GemNoDocument,
+		ChecksumLine,
 		SecretsInEnv,
 		ExposeSSH,
 		Healthcheck,
