@@ -40,6 +40,7 @@ func All() []*transform.Fix {
 		NpmCacheClean,
 		GemNoDocument,
 		ChecksumLine,
+		ConfigureBuild,
 		SecretsInEnv,
 		ExposeSSH,
 		Healthcheck,
