@@ -41,6 +41,7 @@ func All() []*transform.Fix {
 		GemNoDocument,
 		ChecksumLine,
 		ConfigureBuild,
+		GemSystemCleanup,
 		SecretsInEnv,
 		ExposeSSH,
 		Healthcheck,
