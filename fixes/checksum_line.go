@@ -53,10 +53,11 @@ What it will not do
   It leaves alone lines that already use two spaces or the binary marker
   ("HASH *FILE"), and reports without an edit echo $SHA file (two words,
   which echo joins with one space: quoting them anew is not an edit to
-  make blind). It leaves alone words with backslashes or more than one line, a hash part that
-  is neither hexadecimal nor a variable, printf, here-strings, checksum
-  files written to disk and checked later, sha256sum -c reading a file,
-  shasum (Perl), and checks inside "sh -c '…'" strings.`,
+  make blind). It leaves alone words with backslashes or more than one
+  line, a hash part that is neither hexadecimal nor a variable, printf,
+  here-strings, checksum files written to disk and checked later,
+  sha256sum -c reading a file, shasum (Perl), and checks inside
+  "sh -c '…'" strings.`,
 }
 
 // sumTools are the programs whose -c reads "HASH  FILE" lines, in GNU

@@ -28,8 +28,9 @@ RUN curl -fsSL https://example.com/tool-1.0.tar.gz | tar -xz \
   In a RUN of a Debian or Ubuntu stage, adds
   --build="$(dpkg-architecture --query DEB_BUILD_GNU_TYPE)" right after
   ./configure (or any literal path to a script named configure:
-  ../configure, /usr/src/tool/configure) when the command gives none of --build, --host and
-  --target. This is what the official images (docker-library) do.
+  ../configure, /usr/src/tool/configure) when the command gives none of
+  --build, --host and --target. This is what the official images
+  (docker-library) do.
 
 Why
   Without --build, an Autoconf configure script runs config.guess to
@@ -68,9 +69,9 @@ What it will not do
   base is debian, ubuntu, buildpack-deps, or a non-Alpine, non-Windows
   tag of python, node, ruby, perl, gcc, rust, golang or php. It leaves
   alone configure run by name from PATH, by a path with a variable
-  ("$src/configure"), through sh or bash
-  (sh ./configure), inside "sh -c '…'" strings, with --help or
-  --version, and OpenSSL's ./Configure and ./config.`,
+  ("$src/configure"), through sh or bash (sh ./configure), inside
+  "sh -c '…'" strings, with --help or --version, and OpenSSL's
+  ./Configure and ./config.`,
 }
 
 // debianImages are official images whose tags, unless they say alpine or

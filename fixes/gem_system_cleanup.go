@@ -1,6 +1,7 @@
 package fixes
 
 import (
+	"regexp"
 	"strings"
 
 	"github.com/harden-dev/harden/internal/pkgmgr"
@@ -37,10 +38,10 @@ Why
   3.5.5 on $XDG_CACHE_HOME/gem/specs (~/.cache/gem/specs). Checked with
   RubyGems 3.3.15: a remote query (the same spec fetcher the update uses)
   wrote ~/.local/share/gem/specs/HOST%PORT/latest_specs.4.8 and created
-  no ~/.gem at all. The official
-  ruby images used to follow gem update --system with rm -r /root/.gem,
-  which was the cache's place then; on a current RubyGems that removes
-  nothing, so harden removes the three possible places instead.
+  no ~/.gem at all. The official ruby images used to follow gem update
+  --system with rm -r /root/.gem, which was the cache's place then; on a
+  current RubyGems that removes nothing, so harden removes the three
+  possible places instead.
 
 Safe
   Only the spec cache directories are removed, not the rest of ~/.gem:
@@ -50,14 +51,15 @@ Safe
 
 What it will not do
   It reports without an edit a gem update --system run as another user
-  (sudo -u, su…), in a stage where HOME, XDG_CACHE_HOME, XDG_DATA_HOME
-  or GEM_SPEC_CACHE is set (by ENV, ARG or in the RUN: the cache is
-  elsewhere), and where a later RUN reads a gem/specs directory. It
-  makes the edit unsafe when the RUN's user is not known to be root (a
-  base image harden does not know, without USER). It leaves alone RUNs
-  with a cache mount over one of the directories, and does not remove
-  the rubygems-update gem the update installs in GEM_HOME, nor the spec
-  cache gem install and gem update of other gems fill.`,
+  (a non-root USER, sudo -u, su…), in a stage where HOME (other than
+  /root), XDG_CACHE_HOME, XDG_DATA_HOME or GEM_SPEC_CACHE is set (by ENV,
+  ARG or in the RUN: the cache is elsewhere), and when a later RUN names
+  a gem/specs directory. It makes the edit unsafe when the RUN's user is
+  not known to be root (a base image harden does not know, without
+  USER). It leaves alone RUNs with a cache mount over one of the
+  directories, and does not remove the rubygems-update gem the update
+  installs in GEM_HOME. RUNs that only run gem install or gem update of
+  other gems are not its business.`,
 }
 
 // gemSpecCaches are the places RubyGems' spec cache takes in root's home,
@@ -168,8 +170,11 @@ func homeMoved(env transform.Env, script string) bool {
 			return true
 		}
 	}
-	return strings.Contains(script, "HOME=")
+	return setsHome.MatchString(script)
 }
+
+// setsHome matches an assignment to HOME (not GEM_HOME) in a script.
+var setsHome = regexp.MustCompile(`(^|[^A-Za-z0-9_])HOME=`)
 
 // readsSpecCache reports a RUN built after RUN i of st that names a
 // gem/specs directory.

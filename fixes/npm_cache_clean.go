@@ -38,13 +38,15 @@ Why
   node_modules, in the layer, and never read at run time.
 
 When it is safe, and when not
-  npm's cache is only a download cache: default. Adding --force only
-  lets the clean the author wrote happen (npm 4 and older, which clean
-  without it, accept --force too). yarn 1's is too, but in a
+  npm's cache is only a download cache: default. yarn 1's is too, but in a
   Yarn 2+ (Berry) project without a global cache, "yarn cache clean"
   deletes .yarn/cache, which holds the installed packages: the yarn edit is
   default only when the build context is readable and has no .yarnrc.yml,
   and unsafe otherwise (check that the project uses yarn 1).
+  Adding --force to npm cache clean (default) only lets the clean the
+  author wrote happen. npm 4 and older clean without it and accept it
+  too, as a config flag (npm 2's cache clean, read in npm 2.1.18, then
+  also removes the cache's "-" folder, which is cache as well).
 
 What it will not do
   It leaves RUNs with a cache or tmpfs mount over the cache directories
