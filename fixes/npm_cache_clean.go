@@ -11,7 +11,7 @@ import (
 var NpmCacheClean = &transform.Fix{
 	Name:          "npm-cache-clean",
 	Summary:       "Clean the npm or yarn cache in the RUN that installs",
-	Also:          []string{"DL3060"},
+	Also:          []string{"DL3060", "npmCacheCleanAfterInstall", "npmCacheCleanUseForce", "yarnCacheCleanAfterInstall"},
 	Applicability: transform.Safe,
 	Severity:      transform.Info,
 	Check:         checkNpmCacheClean,
@@ -25,6 +25,12 @@ RUN npm ci
   ci, add) without cleaning the cache, and "&& yarn cache clean" to one
   that runs yarn install (or plain yarn, yarn add, yarn global add), in the
   RUN's own layout and with the same sudo as the install.
+  It also adds --force after "clean" to an npm cache clean (or clear, rm)
+  that has neither --force nor -f and names no cache key: since npm 5,
+  npm refuses to empty the cache without it ("As of npm@5, the npm cache
+  self-heals from corruption issues… rerun this command with --force")
+  and exits 1 (checked with npm 11), so the RUN fails, or, behind "|| true"
+  or ";", cleans nothing.
 
 Why
   npm and yarn keep a copy of every package tarball they download (in
@@ -37,6 +43,10 @@ When it is safe, and when not
   deletes .yarn/cache, which holds the installed packages: the yarn edit is
   default only when the build context is readable and has no .yarnrc.yml,
   and unsafe otherwise (check that the project uses yarn 1).
+  Adding --force to npm cache clean (default) only lets the clean the
+  author wrote happen. npm 4 and older clean without it and accept it
+  too, as a config flag (npm 2's cache clean, read in npm 2.1.18, then
+  also removes the cache's "-" folder, which is cache as well).
 
 What it will not do
   It leaves RUNs with a cache or tmpfs mount over the cache directories
@@ -59,7 +69,7 @@ func checkNpmCacheClean(pass *transform.Pass) {
 			switch c.name {
 			case "npm":
 				if v == "cache" {
-					npm, yarn = nil, nil
+					forceNpmCacheClean(pass, c)
 					return
 				}
 				if v == "install" || v == "i" || v == "ci" || v == "add" {
@@ -95,6 +105,39 @@ func checkNpmCacheClean(pass *transform.Pass) {
 			pass.Report(f)
 		}
 	})
+}
+
+// forceNpmCacheClean adds --force to an npm cache clean (or its aliases
+// clear and rm) that names no cache key: npm 5 and later refuse to empty
+// the whole cache without it, and exit with an error.
+func forceNpmCacheClean(pass *transform.Pass, c call) {
+	_, i := c.verb()
+	args := c.args()
+	if i+1 >= len(args) {
+		return
+	}
+	switch sub := args[i+1]; {
+	case !sub.Literal:
+		return
+	case sub.Value == "clean" || sub.Value == "clear" || sub.Value == "rm":
+	default:
+		return
+	}
+	for _, a := range args {
+		if a.Value == "-f" || a.Value == "--force" || strings.HasPrefix(a.Value, "--force=") {
+			return
+		}
+	}
+	for _, a := range args[i+2:] {
+		if !a.Literal || !strings.HasPrefix(a.Value, "-") {
+			return // a cache key (or a value npm may read as one): no --force needed
+		}
+	}
+	f := transform.Finding{Line: lineOf(pass.Doc, c.sh, c.stmt), Message: "npm cache " + args[i+1].Value + " without --force fails on npm 5 and later (\"As of npm@5, the npm cache self-heals…\")"}
+	if e, ok := c.sh.InsertWordAfter(c.arg(i+1), "--force"); ok {
+		f.Title, f.Edits = "Add --force to npm cache "+args[i+1].Value, []transform.Edit{e}
+	}
+	pass.Report(f)
 }
 
 // optionsOnly are the words of args that start with "-".

@@ -145,6 +145,30 @@ func (s *Shell) insertable(text string) bool {
 	return true
 }
 
+// ReplaceWithin returns an edit that replaces the bytes [from, to) of the
+// source text of shell node n, counted from the node's start, with text:
+// one character inside a quoted word, say. It refuses a range outside the
+// node, a range whose file bytes are not the shell's (a line continuation
+// or a comment line inside it), and text that holds a line break or ends
+// with an escape (it would join the byte after it).
+func (s *Shell) ReplaceWithin(n syntax.Node, from, to int, text string) (Edit, bool) {
+	if s.File == nil || n == nil || from < 0 || to < from || strings.ContainsAny(text, "\r\n") {
+		return Edit{}, false
+	}
+	if text != "" && !s.insertable(text) {
+		return Edit{}, false
+	}
+	a, b := int(n.Pos().Offset()), int(n.End().Offset())
+	if a+to > b {
+		return Edit{}, false
+	}
+	sp, ok := s.Span(a+from, a+to)
+	if !ok || sp.Len() != to-from || string(s.Inst.doc.Src[sp.Start:sp.End]) != s.Text[a+from:a+to] {
+		return Edit{}, false
+	}
+	return sp.Replace(text), true
+}
+
 // RemoveWord returns an edit that removes word w (an argument, not the
 // command name) with the blanks that separate it, across continuations.
 func (s *Shell) RemoveWord(w *syntax.Word) (Edit, bool) {

@@ -329,3 +329,76 @@ func TestDelete(t *testing.T) {
 		t.Errorf("Delete with BOM: %q", out)
 	}
 }
+
+// TestReplaceWithin replaces bytes inside a word, counted from a node of
+// the shell, and refuses ranges the file does not hold as the shell reads
+// them.
+func TestReplaceWithin(t *testing.T) {
+	// lit finds the n-th literal part of the shell that contains sub.
+	lit := func(s *Shell, sub string) *syntax.Lit {
+		var found *syntax.Lit
+		syntax.Walk(s.File, func(n syntax.Node) bool {
+			if l, ok := n.(*syntax.Lit); ok && found == nil && strings.Contains(l.Value, sub) {
+				found = l
+			}
+			return found == nil
+		})
+		if found == nil {
+			t.Fatalf("no literal with %q in %q", sub, s.Text)
+		}
+		return found
+	}
+	cases := []struct {
+		src, sub string // sub: a literal of the RUN; the range is where "X" is in it
+		text     string
+		want     string
+	}{
+		{"FROM a\nRUN echo \"$H X\" | sha256sum -c\n", " X", "  X", "FROM a\nRUN echo \"$H   X\" | sha256sum -c\n"},
+		{"FROM a\r\nRUN echo \"$H X\" \\\r\n  | sha256sum -c\r\n", " X", "  X", "FROM a\r\nRUN echo \"$H   X\" \\\r\n  | sha256sum -c\r\n"},
+		{"FROM a\nRUN <<EOF\necho \"ab X\"\nEOF\n", " X", "Y", "FROM a\nRUN <<EOF\necho \"ab Y\"\nEOF\n"},
+		{"FROM a\nRUN true \\\n# c\n && echo \"aX\"\n", "aX", "", "FROM a\nRUN true \\\n# c\n && echo \"a\"\n"},
+	}
+	for _, c := range cases {
+		d := mustParse(t, c.src)
+		n := d.Instructions()[1]
+		s := d.Shell(n)
+		l := lit(s, c.sub)
+		i := strings.Index(l.Value, "X")
+		e, ok := s.ReplaceWithin(l, i, i+1, c.text)
+		if !ok {
+			t.Fatalf("ReplaceWithin refused in %q", c.src)
+		}
+		out, d2 := apply(t, d, e)
+		if out != c.want {
+			t.Errorf("ReplaceWithin in %q:\n got %q\nwant %q", c.src, out, c.want)
+		}
+		sameOtherwise(t, d, d2, 1)
+		if got, w := d2.Shell(d2.Instructions()[1]).Text, strings.Replace(s.Text, "X", c.text, 1); got != w {
+			t.Errorf("shell text %q, want %q", got, w)
+		}
+	}
+	// The range in a single-quoted word counts from its opening quote.
+	d := mustParse(t, "FROM a\nRUN echo 'ab cd'\n")
+	s := d.Shell(d.Instructions()[1])
+	c, _ := call(t, s, "echo")
+	sq := c.Args[1].Parts[0]
+	if e, ok := s.ReplaceWithin(sq, 3, 4, "  "); !ok || e.New != "  " || string(d.Src[e.Start:e.End]) != " " {
+		t.Errorf("ReplaceWithin in a single-quoted word: %v %v", e, ok)
+	}
+	// Refusals: a continuation inside the range, a range past the node,
+	// a line break or a final escape in the text.
+	d = mustParse(t, "FROM a\nRUN echo \"ab\\\ncd\"\n")
+	s = d.Shell(d.Instructions()[1])
+	l := lit(s, "abcd")
+	for _, r := range []struct {
+		from, to int
+		text     string
+	}{{1, 3, "x"}, {0, 5, "x"}, {0, 1, "a\nb"}, {0, 1, `a\`}, {-1, 1, "x"}, {2, 1, "x"}} {
+		if e, ok := s.ReplaceWithin(l, r.from, r.to, r.text); ok {
+			t.Errorf("ReplaceWithin(%d, %d, %q) in %q accepted: %v", r.from, r.to, r.text, s.Text, e)
+		}
+	}
+	if _, ok := s.ReplaceWithin(l, 0, 1, "x"); !ok {
+		t.Errorf("ReplaceWithin refused a range before the continuation in %q", s.Text)
+	}
+}
