@@ -63,7 +63,7 @@ func checkCurlFail(pass *transform.Pass) {
 			f := transform.Finding{Line: lineOf(doc, c.sh, c.stmt), Message: "curl without -f exits 0 on HTTP errors and keeps the error page"}
 			saves := pkgmgr.HasShort(args, 'O', curlFlags) || pkgmgr.HasLong(args, "--remote-name", "--output", "-o", "--remote-name-all", "--output-dir")
 			for _, a := range args {
-				saves = saves || strings.HasPrefix(a.Value, "-o") && !strings.HasPrefix(a.Value, "--")
+				saves = saves || curlClusterOutput(a.Value)
 			}
 			if !saves && !piped(c) {
 				f.Applicability = transform.Unsafe
@@ -100,4 +100,22 @@ func behindOr(c call) bool {
 		return !found
 	})
 	return found
+}
+
+// curlClusterOutput reports a short-option word that ends in -o's value or
+// holds it: "-o", "-ofile", "-sSLo", "-sSLofile" (flags without a value
+// first, then o).
+func curlClusterOutput(w string) bool {
+	if len(w) < 2 || w[0] != '-' || w[1] == '-' {
+		return false
+	}
+	for _, r := range w[1:] {
+		if r == 'o' {
+			return true
+		}
+		if !strings.ContainsRune(curlFlags, r) {
+			return false
+		}
+	}
+	return false
 }

@@ -281,6 +281,9 @@ type stageEvidence struct {
 	f      *transform.Facts
 	family images.Family // f.Family()
 
+	rawRun *transform.StageRun // the RUN raw indexes, for rawProgram
+	raw    map[string]string   // its words with a directory, by base name
+
 	rootHome    string          // WORKDIR, HOME or a COPY destination under /root, or ""
 	mentions    map[string]bool // privilege-dropping tools named in RUNs and COPYs
 	scriptDrops string          // a privilege-dropping tool in a script the Dockerfile writes
@@ -330,7 +333,8 @@ var droppers = func() []string {
 
 // runKeywords are the words that make a RUN worth reading for this fix
 // (users created and package managers used come from the facts).
-var runKeywords = append([]string{"gosu", "su-exec", "chown", "mkdir", "chmod", ".sh", "cabal", "stack", "--user", "/", "~", "HOME"}, runas.Keys(runas.Package)...)
+// "/" first: most RUNs have one, and Mentions stops at the first match.
+var runKeywords = append([]string{"/", "gosu", "su-exec", "chown", "mkdir", "chmod", ".sh", "cabal", "stack", "--user", "~", "HOME"}, runas.Keys(runas.Package)...)
 
 // baseConfig is the configuration of the final stage's base image when
 // harden's tables do not know the image: the resolver's answer, online or
@@ -524,17 +528,24 @@ func (st *stageEvidence) learn(cmd shell.Command, r *transform.StageRun) {
 }
 
 // rawProgram returns the program of cmd as written in the RUN, with its
-// directory ("/container/install.sh"), or "" when it has none.
+// directory ("/container/install.sh"), or "" when it has none. The RUN's
+// words with a directory are indexed by base name once per RUN.
 func (st *stageEvidence) rawProgram(r *transform.StageRun, cmd shell.Command) string {
-	for _, part := range r.Cmd.CmdLine {
-		for _, f := range strings.Fields(part) {
-			f = strings.Trim(f, `"';()&|`)
-			if strings.Contains(f, "/") && path.Base(f) == cmd.Name {
-				return f
+	if st.rawRun != r {
+		st.rawRun, st.raw = r, map[string]string{}
+		for _, part := range r.Cmd.CmdLine {
+			for _, f := range strings.Fields(part) {
+				f = strings.Trim(f, `"';()&|`)
+				if !strings.Contains(f, "/") {
+					continue
+				}
+				if b := path.Base(f); st.raw[b] == "" {
+					st.raw[b] = f
+				}
 			}
 		}
 	}
-	return ""
+	return st.raw[cmd.Name]
 }
 
 // lowPorts are the EXPOSEd ports below 1024, with their variables
