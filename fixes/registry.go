@@ -39,6 +39,8 @@ func All() []*transform.Fix {
 		ShellPipefail,
 		NpmCacheClean,
 		GemNoDocument,
+		HTTPSURL,
+		CurlLocation,
 		SecretsInEnv,
 		ExposeSSH,
 		Healthcheck,
