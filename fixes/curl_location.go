@@ -1,6 +1,7 @@
 package fixes
 
 import (
+	"path"
 	"strings"
 
 	"mvdan.cc/sh/v3/syntax"
@@ -34,12 +35,18 @@ Why
   the file should be, and exits 0, even with -f (a 3xx status is not an
   error). The build goes on with that page as the archive or binary.
 
-Safe
+When it is safe, and when not
   A URL that does not redirect is downloaded exactly as before. Only a
   redirect changes: curl now fetches where it points instead of saving the
   redirect page, so only builds that were saving a redirect page change.
   Credentials given with -u are not sent to another host (-L, unlike
   --location-trusted, keeps them for the first one).
+  When the output is piped into a text filter (grep, sed, awk, cut, jq…)
+  rather than a program that reads it as a file (tar, gzip, sh, python,
+  gpg, apt-key, tee, sha256sum…), the edit is unsafe: the filter may be
+  reading the redirect page on purpose, as in
+    curl -s https://github.com/OWNER/REPO/releases/latest | sed 's#.*tag/##'
+  which takes the release tag from the redirect; check it.
 
 What it will not do
   It leaves alone curl that does not download: one that neither saves nor
@@ -50,8 +57,9 @@ What it will not do
   redirect may turn a POST into a GET), --post301/302/303, --max-redirs 0,
   --proto-redir; downloads of ftp:// or file:// URLs only; curl over a unix
   socket; command lines harden cannot read in full (an option it does not
-  know, options from a variable such as $CURL_OPTS, -K config files,
-  --next); and curl inside "sh -c '…'" strings.`,
+  know, a variable harden cannot evaluate that may hold options such as
+  $CURL_OPTS, -K config files, --next); curl whose output is captured
+  with $(…) without a pipe; curl inside "sh -c '…'" strings.`,
 }
 
 // curlRedirectAware are the options with which a redirect matters in
@@ -69,29 +77,72 @@ var curlRedirectAware = []string{
 func checkCurlLocation(pass *transform.Pass) {
 	doc := pass.Doc
 	stageRuns(doc, func(_ *transform.Stage, _ int, n *parserNode) {
+		var sc *scope
 		for _, c := range calls(doc, n) {
 			if c.name != "curl" {
 				continue
 			}
 			argv := c.words[c.prog:]
 			t, ok, why := shell.ParseTransfer(argv)
-			if !ok || why != "" || len(t.Unsure) > 0 || len(t.URLs) == 0 || t.Has(curlRedirectAware...) {
+			if !ok || why != "" || len(t.URLs) == 0 || mentions(t, curlRedirectAware) || !oneWord(doc, n, c, t.Unsure, &sc) {
 				continue
 			}
 			if o, ok := t.Last("--max-redirs"); ok && (!o.ValLiteral || o.Val == "0") {
 				continue
 			}
-			if !anyHTTP(argv, t.URLs) || !curlSaves(c, t) {
+			if _, piped := pipeConsumer(c); !anyHTTP(argv, t.URLs) || !piped && !curlSavesFile(c, t) {
 				continue
 			}
 			f := transform.Finding{Line: lineOf(doc, c.sh, c.stmt),
 				Message: "curl without -L saves the redirect page instead of the file when the URL redirects"}
+			if to, piped := pipeConsumer(c); piped && !curlSavesFile(c, t) {
+				f.Message = "curl without -L pipes the redirect page on instead of the file when the URL redirects"
+				if !fileReaders[to] {
+					if to == "" {
+						to = "the command after the pipe"
+					}
+					f.Applicability = transform.Unsafe
+					f.Message += "; check that " + to + " does not read the redirect page on purpose (a GitHub releases/latest redirect parsed for its tag)"
+				}
+			}
 			if e, ok := c.sh.InsertWordAfter(c.progWord(), "-L"); ok {
 				f.Title, f.Edits = "Add -L to curl", []transform.Edit{e}
 			}
 			pass.Report(f)
 		}
 	})
+}
+
+// mentions reports whether the command line gives one of the options,
+// even turned off (--no-location: its author decided).
+func mentions(t shell.Transfer, names []string) bool {
+	for _, o := range t.Opts {
+		for _, n := range names {
+			if o.Name == n {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// oneWord reports whether each of the call's words at (in argv, which
+// start with an unquoted expansion such as $URL) is one word that is not
+// an option: the variable's value in scope has no blank and does not
+// start with "-". A variable harden cannot evaluate may hold options
+// ($CURL_OPTS).
+func oneWord(doc *transform.Document, n *parserNode, c call, at []int, sc **scope) bool {
+	for _, i := range at {
+		if *sc == nil {
+			s := scopeAt(doc, n)
+			*sc = &s
+		}
+		b, err := (*sc).shellURL(c.sh, c.expr.Args[c.prog+i])
+		if err != nil || b.URL == "" || strings.HasPrefix(b.URL, "-") || strings.ContainsAny(b.URL, " \t\n*?[") {
+			return false
+		}
+	}
+	return true
 }
 
 // anyHTTP reports whether one of the URL words may be an http(s) URL:
@@ -111,9 +162,52 @@ func anyHTTP(argv []shellWord, urls []int) bool {
 	return false
 }
 
-// curlSaves reports a curl call that writes what it downloads to a file
-// (-o FILE, -O, a > redirection of its output) or into a pipe.
-func curlSaves(c call, t shell.Transfer) bool {
+// fileReaders are programs that read a download's content as a file (an
+// archive, a script, a key): fed a redirect page, they fail or do the
+// wrong thing. Text filters (grep, sed, awk…) may be reading the redirect
+// page on purpose.
+var fileReaders = map[string]bool{
+	"tar": true, "bsdtar": true, "gzip": true, "gunzip": true, "zcat": true, "xz": true, "unxz": true, "xzcat": true,
+	"bzip2": true, "bunzip2": true, "bzcat": true, "zstd": true, "unzstd": true, "lz4": true, "funzip": true,
+	"cpio": true, "sh": true, "bash": true, "dash": true, "ash": true, "zsh": true, "ksh": true,
+	"python": true, "python2": true, "python3": true, "perl": true, "ruby": true, "node": true, "php": true,
+	"gpg": true, "gpg2": true, "apt-key": true, "tee": true, "dd": true, "cat": true, "install": true,
+	"sha256sum": true, "sha512sum": true, "sha1sum": true, "md5sum": true, "b2sum": true, "base64": true,
+	"openssl": true, "rpm": true, "dpkg": true, "docker": true, "kubectl": true,
+}
+
+// pipeConsumer is the program the call's output is piped into, and
+// whether it is piped.
+func pipeConsumer(c call) (string, bool) {
+	var y *syntax.Stmt
+	syntax.Walk(c.sh.File, func(n syntax.Node) bool {
+		if b, ok := n.(*syntax.BinaryCmd); ok && (b.Op == syntax.Pipe || b.Op == syntax.PipeAll) && b.X == c.stmt {
+			y = b.Y
+		}
+		return y == nil
+	})
+	for y != nil {
+		switch cmd := y.Cmd.(type) {
+		case *syntax.BinaryCmd:
+			y = cmd.X
+			continue
+		case *syntax.CallExpr:
+			words := make([]shellWord, len(cmd.Args))
+			for i, w := range cmd.Args {
+				words[i] = shell.WordOf(c.sh.Text, w)
+			}
+			if p := shell.Program(words); p >= 0 {
+				return path.Base(words[p].Value), true
+			}
+		}
+		return "", true
+	}
+	return "", false
+}
+
+// curlSavesFile reports a curl call that writes what it downloads to a
+// file: -o FILE, -O, a > redirection of its output.
+func curlSavesFile(c call, t shell.Transfer) bool {
 	if t.Has("--remote-name", "--remote-name-all") {
 		return true
 	}
@@ -135,5 +229,5 @@ func curlSaves(c call, t shell.Transfer) bool {
 			return true
 		}
 	}
-	return piped(c)
+	return false
 }

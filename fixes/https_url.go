@@ -323,7 +323,11 @@ func splitHost(rest string, complete bool) (host, port string, ok bool) {
 func hostKind(host string) string {
 	h := strings.TrimSuffix(host, ".")
 	const internal = ": an internal service, which may not serve https"
-	if h == "localhost" || strings.HasSuffix(h, ".localhost") {
+	switch h {
+	case "localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback":
+		return "loopback"
+	}
+	if strings.HasSuffix(h, ".localhost") {
 		return "loopback"
 	}
 	if ip, err := netip.ParseAddr(h); err == nil {
