@@ -55,7 +55,7 @@ What it will not do
   -w/--write-out, -D/--dump-header (the response itself is read),
   -X/--request, -d/--data…, -F/--form, -T/--upload-file, --json (a
   redirect may turn a POST into a GET), --post301/302/303, --max-redirs 0,
-  --proto-redir; downloads of ftp:// or file:// URLs only; curl over a unix
+  --proto-redir, --no-location (its author chose); downloads of ftp:// or file:// URLs only; curl over a unix
   socket; command lines harden cannot read in full (an option it does not
   know, a variable harden cannot evaluate that may hold options such as
   $CURL_OPTS, -K config files, --next); curl whose output is captured

@@ -61,8 +61,8 @@ What it will not do
   It leaves alone http://localhost and loopback addresses (the traffic
   never leaves the container), https, ftp and file URLs, URLs without a
   scheme, curl over a unix socket (--unix-socket), values of options (-o,
-  -H, -x, -e, -d…), commands inside "sh -c '…'" strings, and http URLs
-  anywhere else (apt sources, sed, echo).`,
+  -H, -x, -e, -d…), commands inside "sh -c '…'" strings and exec-form
+  RUNs, and http URLs anywhere else (apt sources, sed, echo, ADD).`,
 }
 
 // internalSuffixes are domain suffixes of private networks.
