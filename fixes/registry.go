@@ -42,6 +42,8 @@ func All() []*transform.Fix {
 		ChecksumLine,
 		ConfigureBuild,
 		GemSystemCleanup,
+		HTTPSURL,
+		CurlLocation,
 		SecretsInEnv,
 		ExposeSSH,
 		Healthcheck,

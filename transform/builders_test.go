@@ -401,4 +401,48 @@ func TestReplaceWithin(t *testing.T) {
 	if _, ok := s.ReplaceWithin(l, 0, 1, "x"); !ok {
 		t.Errorf("ReplaceWithin refused a range before the continuation in %q", s.Text)
 	}
+func TestReplaceWord(t *testing.T) {
+	for _, c := range []struct{ src, want string }{
+		{"FROM a\nRUN curl -o /x http://x/y && true\n", "FROM a\nRUN curl -o /x https://x/y && true\n"},
+		{"FROM a\nRUN curl -o /x \"http://x/$V/y\"\n", "FROM a\nRUN curl -o /x \"https://x/$V/y\"\n"},
+		{"FROM a\r\nRUN curl \\\r\n  -o /x \\\r\n  http://x/y\r\n", "FROM a\r\nRUN curl \\\r\n  -o /x \\\r\n  https://x/y\r\n"},
+		{"FROM a\nRUN <<EOF\ncurl -o /x \\\n  http://x/y\nEOF\n", "FROM a\nRUN <<EOF\ncurl -o /x \\\n  https://x/y\nEOF\n"},
+		{"FROM a\nRUN <<-EOF\n\tcurl -o /x http://x/y\n\tEOF\n", "FROM a\nRUN <<-EOF\n\tcurl -o /x https://x/y\n\tEOF\n"},
+		{`FROM a` + "\n" + `RUN ["sh", "-c", "curl -o /x http://x/y"]` + "\n", `FROM a` + "\n" + `RUN ["sh", "-c", "curl -o /x https://x/y"]` + "\n"},
+		// Refused: the word crosses a continuation (with a comment line in it).
+		{"FROM a\nRUN curl -o /x http://x/\\\n# c\ny\n", ""},
+		// Refused: the word is written with a JSON escape.
+		{`FROM a` + "\n" + `RUN ["sh", "-c", "curl -o /x http:\/\/x/y"]` + "\n", ""},
+	} {
+		d := mustParse(t, c.src)
+		s := d.Shell(d.Instructions()[1])
+		cmd, _ := call(t, s, "curl")
+		w := cmd.Args[len(cmd.Args)-1]
+		old := s.Text[w.Pos().Offset():w.End().Offset()]
+		e, ok := s.ReplaceWord(w, strings.Replace(old, "http:", "https:", 1))
+		if c.want == "" {
+			if ok {
+				t.Errorf("%q: ReplaceWord did not refuse: %+v", c.src, e)
+			}
+			continue
+		}
+		if !ok {
+			t.Errorf("%q: ReplaceWord refused", c.src)
+			continue
+		}
+		out, d2 := apply(t, d, e)
+		if out != c.want {
+			t.Errorf("%q:\n got %q\nwant %q", c.src, out, c.want)
+		}
+		sameOtherwise(t, d, d2, 1)
+	}
+	// Text that cannot go into the script as is.
+	d := mustParse(t, "FROM a\nRUN curl http://x/y\n")
+	s := d.Shell(d.Instructions()[1])
+	cmd, _ := call(t, s, "curl")
+	for _, bad := range []string{"", "a\nb", `x\`} {
+		if _, ok := s.ReplaceWord(cmd.Args[1], bad); ok {
+			t.Errorf("ReplaceWord(%q) did not refuse", bad)
+		}
+	}
 }

@@ -127,8 +127,9 @@ func TestDashC(t *testing.T) {
 }
 
 // helpOmitsArg are options whose --help line does not show the argument
-// they take (GNU wget 1.21: "--max-redirect  maximum redirections…").
-var helpOmitsArg = map[string]bool{"wget --max-redirect": true}
+// they take (GNU wget 1.21: "--max-redirect  maximum redirections…",
+// "--hsts-file  path to HSTS database").
+var helpOmitsArg = map[string]bool{"wget --max-redirect": true, "wget --hsts-file": true}
 
 // The arity of every curl and wget option harden keeps is that of the
 // tool itself, as its --help tells (skipped where the tool is missing).
