@@ -401,6 +401,8 @@ func TestReplaceWithin(t *testing.T) {
 	if _, ok := s.ReplaceWithin(l, 0, 1, "x"); !ok {
 		t.Errorf("ReplaceWithin refused a range before the continuation in %q", s.Text)
 	}
+}
+
 func TestReplaceWord(t *testing.T) {
 	for _, c := range []struct{ src, want string }{
 		{"FROM a\nRUN curl -o /x http://x/y && true\n", "FROM a\nRUN curl -o /x https://x/y && true\n"},
