@@ -39,6 +39,7 @@ func All() []*transform.Fix {
 		ShellPipefail,
 		NpmCacheClean,
 		GemNoDocument,
+		GPGBatch,
 		SecretsInEnv,
 		ExposeSSH,
 		Healthcheck,
