@@ -40,6 +40,7 @@ func All() []*transform.Fix {
 		NpmCacheClean,
 		GemNoDocument,
 		GPGBatch,
+		GPGKeyserver,
 		SecretsInEnv,
 		ExposeSSH,
 		Healthcheck,
