@@ -41,6 +41,7 @@ func All() []*transform.Fix {
 		GemNoDocument,
 		GPGBatch,
 		GPGKeyserver,
+		GPGAscCleanup,
 		SecretsInEnv,
 		ExposeSSH,
 		Healthcheck,
