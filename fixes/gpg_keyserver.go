@@ -47,20 +47,25 @@ When it is safe, and when not
   an ARG or ENV value, in a value the RUN assigns once, or in the words of
   a for loop over them. GnuPG 2.1 and later reject a received key whose
   fingerprint is not the one asked for, so which server sends it does not
-  matter. Otherwise (short or long key IDs, e-mail addresses, values harden
-  cannot read) the edit is unsafe: a short ID can match another key on a
-  different server; check the key and use its full fingerprint.
+  matter. (Older GnuPG, in very old base images, may not check it;
+  keyserver.ubuntu.com holds what the pool held, so the risk is the one
+  the build always had.) Otherwise (short or long key IDs,
+  e-mail addresses, values harden cannot read) the edit is unsafe: a short
+  ID can match another key on a different server; check the key and use
+  its full fingerprint.
 
 What it will not do
   It reports without an edit a dead keyserver given in a variable from
   ARG or ENV (change the value there), with another scheme (http://,
   ldap://), for other commands than --recv-keys (--search-keys,
-  --send-keys, --refresh-keys), and any other mention of the pool in a RUN
-  (a gpg.conf or dirmngr.conf written with echo, a sed, a curl from the
-  pool's web interface, a gpg inside an "sh -c '…'" string). It leaves
-  alone keyservers that still run (keyserver.ubuntu.com, keys.openpgp.org,
-  pgp.mit.edu, keyserver.pgp.com). GnuPG 1.4 and 2.0 (in very old
-  base images) ask the server for the key ID only, whatever was written.`,
+  --send-keys, --refresh-keys), with a --keyserver-options ca-cert-file
+  (it pins the pool's own certificate authority), and any other mention
+  of the pool in a RUN (a gpg.conf or dirmngr.conf written with echo, a
+  sed, a curl from the pool's web site, a gpg inside an "sh -c '…'"
+  string). It leaves alone keyservers that still run
+  (keyserver.ubuntu.com, keys.openpgp.org, pgp.mit.edu,
+  keyserver.pgp.com), and does not rewrite keys.gnupg.net, an old alias
+  of the pool.`,
 }
 
 // ksSpec is a keyserver written as [scheme://]host[:port][/path].
@@ -231,6 +236,8 @@ func (r *ksRun) literal(c call, l gpgLine, args []shell.Word, nodes []*syntax.Wo
 		f.Message += "; not changed: it uses " + k.scheme + "://"
 	case !l.has("--recv-keys"):
 		f.Message += "; not changed: the command does not receive keys (" + firstOr(l.ops, "no command") + ")"
+	case pinsCA(args):
+		f.Message += "; not changed: its --keyserver-options ca-cert-file pins the pool's certificate authority (drop it)"
 	default:
 		if !r.fullKeys([]call{c}) {
 			f.Applicability = transform.Unsafe
@@ -341,9 +348,16 @@ func (r *ksRun) loop(loop *syntax.ForClause, cs []call) {
 		args, _, _ := gpgArgs(c)
 		recv = recv && readGPG(args).has("--recv-keys")
 	}
+	ca := false
+	for _, c := range cs {
+		args, _, _ := gpgArgs(c)
+		ca = ca || pinsCA(args)
+	}
 	switch {
 	case !recv:
 		f.Message += "; not changed: the loop's gpg commands do not all receive keys"
+	case ca:
+		f.Message += "; not changed: a --keyserver-options ca-cert-file pins the pool's certificate authority (drop it)"
 	case len(edits) == 0:
 		f.Message += "; not changed: harden cannot rewrite these words"
 	default:
@@ -354,6 +368,17 @@ func (r *ksRun) loop(loop *syntax.ForClause, cs []call) {
 		f.Title, f.Edits = "Receive the keys from keyserver.ubuntu.com in the loop over $"+wi.Name.Value, edits
 	}
 	r.pass.Report(f)
+}
+
+// pinsCA reports a --keyserver-options ca-cert-file (GnuPG 1.4 and 2.0):
+// the pool's own certificate authority, which no other server uses.
+func pinsCA(args []shell.Word) bool {
+	for _, a := range args {
+		if strings.Contains(a.Value, "ca-cert") {
+			return true
+		}
+	}
+	return false
 }
 
 // mentions reports the other words of the RUN that name a host of the
