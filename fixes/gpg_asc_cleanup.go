@@ -37,14 +37,17 @@ Why
   The signature is read once, by the verify; left behind, it is a file in
   the image that nothing uses. Binnacle's gpgVerifyAscRmAsc rule.
 
-Safe
+When it is safe, and when not
   The rm runs right after the verify, in the same shell and directory, only
   when it succeeded: a failing verify fails as before. Where the verify
   cannot take "&& rm" (behind "||", in a pipeline, in an if or while
   condition, in a command substitution), the rm goes at the end of the RUN
   instead, but only when the path is absolute or the RUN never changes
   directory, and the path uses no variable the RUN sets; otherwise it is
-  reported without an edit.
+  reported without an edit, as are downloads and verifies run as another
+  user (sudo -u, su…). When the file it signs is an archive or a package
+  that the RUN keeps (php.tar.xz beside php.tar.xz.asc), the pair may be
+  kept on purpose, for later re-verification: the edit is then unsafe.
 
 What it will not do
   It leaves alone a signature that the RUN still reads after the verify
@@ -103,7 +106,7 @@ func checkGPGAscCleanup(pass *transform.Pass) {
 					f.Title, f.Edits = "Remove "+raw+" after verifying it", []transform.Edit{e}
 					break
 				}
-				if path.IsAbs(sig) || !changesDir(cs) {
+				if (path.IsAbs(sig) || !changesDir(cs)) && !inBackground(sh, c.stmt) {
 					if !usesRunVars(sh, w) {
 						if e, ok := appendCmd(doc, sh, rm); ok {
 							f.Title, f.Edits = "Remove "+raw+" at the end of the RUN", []transform.Edit{e}
@@ -471,6 +474,20 @@ func underMount(doc *transform.Document, n *parserNode, abs string) bool {
 		}
 	}
 	return false
+}
+
+// inBackground reports a statement run with "&", or inside one: a
+// command added at the end of the RUN could run before it is done.
+func inBackground(sh *transform.Shell, stmt *syntax.Stmt) bool {
+	found := false
+	syntax.Walk(sh.File, func(x syntax.Node) bool {
+		if st, ok := x.(*syntax.Stmt); ok && (st.Background || st.Coprocess) &&
+			st.Pos().Offset() <= stmt.Pos().Offset() && stmt.End().Offset() <= st.End().Offset() {
+			found = true
+		}
+		return !found
+	})
+	return found
 }
 
 // usesRunVars reports a word that expands a variable the RUN sets.

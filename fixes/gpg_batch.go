@@ -27,17 +27,18 @@ Why
   Without --batch, gpg turns to the terminal whenever it has a question
   (a file to overwrite, a data file it cannot find, a passphrase): a build
   has no terminal, so it fails there with "cannot open '/dev/tty'" instead
-  of a plain error, and a script that also runs interactively can hang.
-  --batch is the documented way to run gpg from a script.
+  of a plain error. --batch is the documented way to run gpg from a
+  script.
 
 Safe
   For these commands a run that works asks nothing and gives the same
   result with --batch. Where gpg would ask, it failed in a build before
-  (no terminal) and fails with --batch too, with a clearer error. The only
-  other difference is that GnuPG 2.1+ honours --passphrase, --passphrase-fd
-  and --passphrase-file only in batch mode (or with --pinentry-mode
-  loopback): a --decrypt or --import given one now uses it instead of
-  asking a pinentry that cannot run in a build.
+  (no terminal) and fails with --batch too, with a clearer error. The
+  other differences only turn such failures into successes: GnuPG 2.1+
+  honours --passphrase, --passphrase-fd and --passphrase-file only in batch
+  mode (or with --pinentry-mode loopback), so a --decrypt given one uses it
+  instead of asking a pinentry that cannot run in a build; and it imports
+  a secret key with --batch as it is, without asking for its passphrase.
 
 What it will not do
   It leaves alone gpg commands that ask or whose questions --batch answers
