@@ -467,3 +467,152 @@ func fileWidePragma(line string) bool {
 	_, global := pragma(text, "hadolint global ignore=")
 	return file || global
 }
+
+// InsertCommandAfter returns an edit that runs cmd right after stmt, as
+// `stmt && cmd` joined in the instruction's style (Shell.ReplaceCommand's
+// joiner), so that cmd runs in stmt's shell, in its working directory,
+// only when stmt succeeds, and a failing stmt fails as before. It refuses
+// (ok=false) unless stmt is a command of a list or of an `&&` chain in one
+// (an operand of `||` or of a pipeline, a condition of if, while or until
+// would change meaning), and for negated, background and heredoc
+// statements.
+func (s *Shell) InsertCommandAfter(stmt *syntax.Stmt, cmd string) (Edit, bool) {
+	if s.File == nil || stmt == nil || stmt.Cmd == nil || stmt.Negated || stmt.Background || stmt.Coprocess || !s.insertable(cmd) {
+		return Edit{}, false
+	}
+	end := stmt.Cmd.End()
+	for _, r := range stmt.Redirs {
+		if r.Op == syntax.Hdoc || r.Op == syntax.DashHdoc {
+			return Edit{}, false
+		}
+		if r.End().After(end) {
+			end = r.End()
+		}
+	}
+	if !s.listCommand(stmt) {
+		return Edit{}, false
+	}
+	sp, ok := s.Span(int(end.Offset()), int(end.Offset()))
+	if !ok {
+		return Edit{}, false
+	}
+	return Edit{Start: sp.Start, End: sp.Start, New: s.joiner(sp.Start) + cmd}, true
+}
+
+// listCommand reports whether stmt is a statement of a list (the script,
+// a block, a subshell, the body of a branch or a loop) or reached from one
+// through `&&` operands only.
+func (s *Shell) listCommand(stmt *syntax.Stmt) bool {
+	// parents: the statement holding each `&&` operand; lists: the
+	// statements that are commands of a list.
+	parent := map[*syntax.Stmt]*syntax.Stmt{}
+	inList := map[*syntax.Stmt]bool{}
+	bad := map[*syntax.Stmt]bool{}
+	add := func(list []*syntax.Stmt) {
+		for _, x := range list {
+			inList[x] = true
+		}
+	}
+	var cur []*syntax.Stmt // enclosing statements
+	syntax.Walk(s.File, func(n syntax.Node) bool {
+		if n == nil {
+			cur = cur[:len(cur)-1]
+			return true
+		}
+		switch n := n.(type) {
+		case *syntax.File:
+			add(n.Stmts)
+		case *syntax.Block:
+			add(n.Stmts)
+		case *syntax.Subshell:
+			add(n.Stmts)
+		case *syntax.IfClause:
+			add(n.Then)
+		case *syntax.WhileClause:
+			add(n.Do)
+		case *syntax.ForClause:
+			add(n.Do)
+		case *syntax.CaseItem:
+			add(n.Stmts)
+		case *syntax.BinaryCmd:
+			if len(cur) > 0 {
+				for _, x := range []*syntax.Stmt{n.X, n.Y} {
+					parent[x] = cur[len(cur)-1]
+					bad[x] = n.Op != syntax.AndStmt
+				}
+			}
+		}
+		if st, ok := n.(*syntax.Stmt); ok {
+			cur = append(cur, st)
+			return true
+		}
+		cur = append(cur, nil)
+		return true
+	})
+	for x := stmt; x != nil; x = parent[x] {
+		if bad[x] {
+			return false
+		}
+		if inList[x] {
+			return true
+		}
+	}
+	return false
+}
+
+// ReplaceInWord returns an edit that replaces the text old, which must
+// occur once in word w and inside one literal part of it (unquoted, in
+// single or in double quotes), with text new. new may hold only letters,
+// digits and "._-:/@+=,%", which read the same in every quoting.
+func (s *Shell) ReplaceInWord(w *syntax.Word, old, new string) (Edit, bool) {
+	if s.File == nil || w == nil || old == "" || !plainText(new) {
+		return Edit{}, false
+	}
+	a, b := int(w.Pos().Offset()), int(w.End().Offset())
+	if a < 0 || b > len(s.Text) || strings.Count(s.Text[a:b], old) != 1 {
+		return Edit{}, false
+	}
+	at := a + strings.Index(s.Text[a:b], old)
+	inside := func(p, q int) bool { return at >= p && at+len(old) <= q }
+	found := false
+	var part func(p syntax.WordPart)
+	part = func(p syntax.WordPart) {
+		switch p := p.(type) {
+		case *syntax.Lit:
+			found = found || inside(int(p.Pos().Offset()), int(p.End().Offset()))
+		case *syntax.SglQuoted:
+			found = found || !p.Dollar && inside(int(p.Pos().Offset())+1, int(p.End().Offset())-1)
+		case *syntax.DblQuoted:
+			for _, q := range p.Parts {
+				part(q)
+			}
+		}
+	}
+	for _, p := range w.Parts {
+		part(p)
+	}
+	if !found {
+		return Edit{}, false
+	}
+	sp, ok := s.Span(at, at+len(old))
+	if !ok || string(s.Inst.doc.Src[sp.Start:sp.End]) != old {
+		return Edit{}, false // a line continuation inside, or not mapped back
+	}
+	return sp.Replace(new), true
+}
+
+// plainText reports text made only of characters that mean themselves
+// unquoted, in single and in double quotes, and in a JSON string.
+func plainText(text string) bool {
+	if text == "" {
+		return false
+	}
+	for _, r := range text {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', strings.ContainsRune("._-:/@+=,%", r):
+		default:
+			return false
+		}
+	}
+	return true
+}
