@@ -57,7 +57,7 @@ What it will not do
   or whose http:// comes from a variable (change the ARG or ENV where it is
   set); curl with --proto, recursive wget (-r, -m, -p); command lines
   harden cannot read in full (an option it does not know, options from a
-  variable, curl -K); a URL word that crosses a line continuation.
+  variable, curl -K); a URL whose "http" is split by a line continuation.
   It leaves alone http://localhost and loopback addresses (the traffic
   never leaves the container), https, ftp and file URLs, URLs without a
   scheme, curl over a unix socket (--unix-socket), values of options (-o,
@@ -207,7 +207,7 @@ func (u *urlCheck) literal(w *syntax.Word, prefix string, complete bool) {
 	}
 	e, ok := httpsEdit(c.sh, w)
 	if !ok {
-		f.Message += " (not changed: the URL is split by a line continuation)"
+		f.Message += " (not changed: its http:// is split by a line continuation)"
 		u.pass.Report(f)
 		return
 	}
@@ -380,5 +380,5 @@ func httpsEdit(sh *transform.Shell, w *syntax.Word) (transform.Edit, bool) {
 	if raw[at:at+4] == "HTTP" {
 		s = "S"
 	}
-	return sh.ReplaceWord(w, raw[:at+4]+s+raw[at+4:])
+	return sh.ReplaceWithin(w, at, at+4, raw[at:at+4]+s)
 }

@@ -206,24 +206,6 @@ found:
 	return s.Inst.doc.removeWord(sp, prev.Start, esc)
 }
 
-// ReplaceWord returns an edit that replaces word w with text (shell text,
-// one line), e.g. a URL word with the same URL over https. It refuses a
-// word whose bytes in the file are not its shell text as is: one that
-// crosses a line continuation (the escape, the line break and any comment
-// lines there would go with it), or one written with escapes in an exec
-// form's JSON string.
-func (s *Shell) ReplaceWord(w *syntax.Word, text string) (Edit, bool) {
-	if s.File == nil || w == nil || !s.insertable(text) {
-		return Edit{}, false
-	}
-	a, b := int(w.Pos().Offset()), int(w.End().Offset())
-	sp, ok := s.Span(a, b)
-	if !ok || a >= b || string(s.Inst.doc.Src[sp.Start:sp.End]) != s.Text[a:b] {
-		return Edit{}, false
-	}
-	return sp.Replace(text), true
-}
-
 func (s *Shell) inHeredoc(off int) bool {
 	for _, h := range s.Inst.Heredocs {
 		if off >= h.Body.Start && off <= h.Terminator.End {
@@ -594,11 +576,7 @@ func (s *Shell) ReplaceInWord(w *syntax.Word, old, new string) (Edit, bool) {
 	if !found {
 		return Edit{}, false
 	}
-	sp, ok := s.Span(at, at+len(old))
-	if !ok || string(s.Inst.doc.Src[sp.Start:sp.End]) != old {
-		return Edit{}, false // a line continuation inside, or not mapped back
-	}
-	return sp.Replace(new), true
+	return s.ReplaceWithin(w, at-a, at-a+len(old), new)
 }
 
 // plainText reports text made only of characters that mean themselves

@@ -403,7 +403,9 @@ func TestReplaceWithin(t *testing.T) {
 	}
 }
 
-func TestReplaceWord(t *testing.T) {
+// TestReplaceWithinWord replaces a whole word, the widest range
+// ReplaceWithin takes.
+func TestReplaceWithinWord(t *testing.T) {
 	for _, c := range []struct{ src, want string }{
 		{"FROM a\nRUN curl -o /x http://x/y && true\n", "FROM a\nRUN curl -o /x https://x/y && true\n"},
 		{"FROM a\nRUN curl -o /x \"http://x/$V/y\"\n", "FROM a\nRUN curl -o /x \"https://x/$V/y\"\n"},
@@ -421,15 +423,15 @@ func TestReplaceWord(t *testing.T) {
 		cmd, _ := call(t, s, "curl")
 		w := cmd.Args[len(cmd.Args)-1]
 		old := s.Text[w.Pos().Offset():w.End().Offset()]
-		e, ok := s.ReplaceWord(w, strings.Replace(old, "http:", "https:", 1))
+		e, ok := s.ReplaceWithin(w, 0, len(old), strings.Replace(old, "http:", "https:", 1))
 		if c.want == "" {
 			if ok {
-				t.Errorf("%q: ReplaceWord did not refuse: %+v", c.src, e)
+				t.Errorf("%q: ReplaceWithin did not refuse: %+v", c.src, e)
 			}
 			continue
 		}
 		if !ok {
-			t.Errorf("%q: ReplaceWord refused", c.src)
+			t.Errorf("%q: ReplaceWithin refused", c.src)
 			continue
 		}
 		out, d2 := apply(t, d, e)
@@ -442,9 +444,10 @@ func TestReplaceWord(t *testing.T) {
 	d := mustParse(t, "FROM a\nRUN curl http://x/y\n")
 	s := d.Shell(d.Instructions()[1])
 	cmd, _ := call(t, s, "curl")
-	for _, bad := range []string{"", "a\nb", `x\`} {
-		if _, ok := s.ReplaceWord(cmd.Args[1], bad); ok {
-			t.Errorf("ReplaceWord(%q) did not refuse", bad)
+	w := cmd.Args[1]
+	for _, bad := range []string{"a\nb", `x\`} {
+		if _, ok := s.ReplaceWithin(w, 0, int(w.End().Offset()-w.Pos().Offset()), bad); ok {
+			t.Errorf("ReplaceWithin(%q) did not refuse", bad)
 		}
 	}
 }
