@@ -360,6 +360,59 @@ func (s *Shell) Append(cmd string) (Edit, bool) {
 	return Edit{Start: sp.Start, End: sp.Start, New: s.joiner(sp.Start) + cmd}, true
 }
 
+// InsertAfter returns an edit that runs cmd right after stmt, joined by
+// `&&` in the instruction's style: `stmt && cmd`, so that cmd runs only
+// when stmt succeeds and in the same shell and directory. It refuses where
+// that would change how the script groups or what it tests: stmt negated,
+// in the background, an operand of `||` or of a pipeline, the condition of
+// an if or a loop; and a stmt that feeds a heredoc (its body follows it).
+func (s *Shell) InsertAfter(stmt *syntax.Stmt, cmd string) (Edit, bool) {
+	if s.File == nil || stmt == nil || stmt.Cmd == nil || stmt.Negated || stmt.Background || stmt.Coprocess || !s.insertable(cmd) {
+		return Edit{}, false
+	}
+	end := stmt.Cmd.End()
+	for _, r := range stmt.Redirs {
+		if r.Hdoc != nil {
+			return Edit{}, false
+		}
+		if r.End().After(end) {
+			end = r.End()
+		}
+	}
+	if !s.andContext(stmt) || s.inCondition(stmt) {
+		return Edit{}, false
+	}
+	sp, ok := s.Span(int(end.Offset()), int(end.Offset()))
+	if !ok {
+		return Edit{}, false
+	}
+	return Edit{Start: sp.Start, End: sp.Start, New: s.joiner(sp.Start) + cmd}, true
+}
+
+// inCondition reports a statement that is (part of) the condition of an if
+// or a loop.
+func (s *Shell) inCondition(stmt *syntax.Stmt) bool {
+	in := false
+	within := func(list []*syntax.Stmt) bool {
+		for _, x := range list {
+			if x.Pos().Offset() <= stmt.Pos().Offset() && stmt.End().Offset() <= x.End().Offset() {
+				return true
+			}
+		}
+		return false
+	}
+	syntax.Walk(s.File, func(n syntax.Node) bool {
+		switch n := n.(type) {
+		case *syntax.IfClause:
+			in = in || within(n.Cond)
+		case *syntax.WhileClause:
+			in = in || within(n.Cond)
+		}
+		return !in
+	})
+	return in
+}
+
 // Delete returns an edit that removes instruction n with its own comment
 // lines: the contiguous comment lines right above it, but never parser
 // directives at the top of the file nor file-wide suppressions. A last
