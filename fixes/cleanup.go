@@ -484,6 +484,7 @@ func absPath(p string, pc place) string {
 		if v, _, _ := strings.Cut(p[2:], "}"); pc.roots[v] {
 			return path.Clean("/" + p)
 		}
+		return "" // the variable may hold an absolute path
 	}
 	if pc.dir == "" {
 		return ""
@@ -687,9 +688,11 @@ func wordText(sh *transform.Shell, w syntax.Node) string {
 	return sh.Text[w.Pos().Offset():w.End().Offset()]
 }
 
-// anyCacheMount reports a RUN that mounts a cache or tmpfs anywhere: what
-// it leaves under a path harden cannot resolve may not be in the image.
-func anyCacheMount(doc *transform.Document, n *parserNode) bool {
+// mountOver reports a RUN --mount (of any type) whose target is path p,
+// a directory above it or a path below it: what is there is not in the
+// image, and rm there fails on a read-only bind or a busy mount point. p
+// is absolute and clean, or "" when unknown: then any mount counts.
+func mountOver(doc *transform.Document, n *parserNode, p string) bool {
 	in := doc.Inst(n)
 	if in == nil {
 		return false
@@ -698,10 +701,18 @@ func anyCacheMount(doc *transform.Document, n *parserNode) bool {
 		if !strings.EqualFold(f.Name.Value, "mount") {
 			continue
 		}
-		for _, p := range f.Fields {
-			if strings.EqualFold(p.Key.Value, "type") && (p.Value.Value == "cache" || p.Value.Value == "tmpfs") {
-				return true
+		target := ""
+		for _, kv := range f.Fields {
+			switch strings.ToLower(kv.Key.Value) {
+			case "target", "dst", "destination":
+				target = path.Clean("/" + kv.Value.Value)
 			}
+		}
+		if p == "" || strings.HasPrefix(p, "/${") || target == "" && !strings.Contains(strings.ToLower(f.Value.Value), "secret") && !strings.Contains(strings.ToLower(f.Value.Value), "ssh") {
+			return true
+		}
+		if target != "" && (within(p, target) || within(target, p)) {
+			return true
 		}
 	}
 	return false

@@ -64,8 +64,8 @@ When it is safe, and when not
 What it will not do
   It reports without an edit a mktemp -d whose path is not kept (cd
   "$(mktemp -d)"), one set in a subshell, a function or a loop, or a
-  variable set again later. It leaves alone RUNs with a cache or tmpfs
-  mount over the directory, and mktemp without -d.`,
+  variable set again later. It leaves alone RUNs with a --mount over, above
+  or below the directory mktemp uses (/tmp, -p DIR), and mktemp without -d.`,
 }
 
 // mktempSafeNames are variable names that hold a temporary directory
@@ -99,7 +99,7 @@ func checkMktempCleanup(pass *transform.Pass) {
 			if mktempRemoved(cs, fl, name, parent, at, nextSet(fl, name, stmt)) {
 				continue
 			}
-			if parent != "" && cacheMount(doc, n, parent) || parent == "" && anyCacheMount(doc, n) {
+			if mountOver(doc, n, parent) {
 				continue
 			}
 			switch {

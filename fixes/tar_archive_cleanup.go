@@ -43,9 +43,10 @@ When it is safe, and when not
   afterwards: it was downloaded in this RUN, in a part of the script that
   runs whenever the extraction does, to the same path (the same directory
   for a relative name, the same variables); nothing after the extraction in
-  the RUN names it (a second tar, a checksum, a mv or cp); no other
-  instruction of the stage, of the stages built from it, or COPY --from
-  them names it. "rm -f" does not fail when the file is gone. Inserted
+  the RUN names it (a second tar, a checksum, a mv or cp, a pattern that
+  matches it); no other instruction of the stage, of the stages built from
+  it, or COPY --from them names it, and no COPY --from copies its directory
+  (or any directory, when its directory is unknown). "rm -f" does not fail when the file is gone. Inserted
   commands never change what a failing tar does: "&&" only goes where
   another "&&" follows, so set -e and the RUN's status still see a failing
   tar.
@@ -55,8 +56,12 @@ What it will not do
   RUN: removing a file in a later layer than the one that wrote it saves
   nothing. It skips tar reading standard input (-f -, a pipe), tar creating
   or listing archives, downloads it cannot name (curl -J, wget
-  --content-disposition, -nc, -N, -c, URLs with a query), RUNs with a cache
-  or tmpfs mount over the file, and tar in a loop the download is not in.
+  --content-disposition, -nc, -N, -c, URLs with a query), RUNs with a
+  --mount over the file's directory or below it (cache, tmpfs, bind: the
+  file is not in the image, or rm would fail), and tar in a loop the
+  download is not in (rm then goes at the end of the RUN). A plain "wget
+  URL" that finds the file already there saves FILE.1: harden assumes an
+  earlier instruction would name it.
   When rm cannot go where the file has the same name (a cd since the
   download, and no ";" or "&&" after tar), it reports without an edit.`,
 }
@@ -106,10 +111,10 @@ func checkTarArchiveCleanup(pass *transform.Pass) {
 			if done[srcAt] {
 				continue
 			}
-			if abs != "" && cacheMount(doc, n, abs) || abs == "" && anyCacheMount(doc, n) {
+			if mountOver(doc, n, abs) {
 				continue
 			}
-			if usedAfter(c, cs[k+1:], fl, ex.file, pc) || archiveNamedElsewhere(doc, st, n, ex.file) {
+			if usedAfter(c, cs[k+1:], fl, ex.file, pc) || archiveNamedElsewhere(doc, st, n, ex.file, abs) {
 				continue
 			}
 			done[srcAt] = true
@@ -184,15 +189,33 @@ func usedAfter(extract call, rest []call, fl *flow, file string, at place) bool 
 }
 
 // archiveNamedElsewhere reports another instruction that may use the
-// archive: its text names the file's base name.
-func archiveNamedElsewhere(doc *transform.Document, st *transform.Stage, n *parserNode, file string) bool {
+// archive: its text names the file's base name, or it copies the file's
+// directory (or one above) from the stage: abs, the file's absolute path,
+// or any directory when that is unknown.
+func archiveNamedElsewhere(doc *transform.Document, st *transform.Stage, n *parserNode, file, abs string) bool {
 	base := flat(path.Base(file))
 	for _, m := range otherInstructions(doc, st, n) {
 		if strings.Contains(flat(doc.Text(m)), base) {
 			return true
 		}
+		if abs == "" && copiesFrom(doc, m) {
+			return true
+		}
 	}
-	return false
+	return abs != "" && namedElsewhere(doc, st, n, abs) != nil
+}
+
+// copiesFrom reports a COPY or ADD --from.
+func copiesFrom(doc *transform.Document, m *parserNode) bool {
+	if !strings.EqualFold(m.Value, "copy") && !strings.EqualFold(m.Value, "add") {
+		return false
+	}
+	in := doc.Inst(m)
+	if in == nil {
+		return true
+	}
+	_, ok := in.Flag("from")
+	return ok
 }
 
 // extract is a tar or unzip call that extracts an archive file.

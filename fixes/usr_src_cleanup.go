@@ -53,13 +53,17 @@ When it is safe, and when not
   check: /usr/src/app (the app directory of the old onbuild images) and
   other names a base image may own (php, linux…) made with mkdir -p; the
   path written into a file or a variable, given to an option harden does
-  not know, ln -s with a target it cannot read, $PWD after a cd into it.
+  not know, ln -s with a target it cannot read, $PWD after a cd into it;
+  a RUN whose user is not root and that runs commands as another user
+  (sudo, su…) without making the directory with sudo.
 
 What it will not do
   No finding without both a fetch and a known install in the RUN (a
   directory made for an app, or built with ./install.sh, is left alone),
-  for a RUN with a cache or tmpfs mount over it, or for a directory that
-  something else names.`,
+  for a RUN with a --mount over, above or below it (cache, tmpfs, bind), or
+  for a directory that something else names. It trusts the install steps
+  it knows to copy what they install out of the tree; it cannot see a
+  Makefile that links back into it.`,
 }
 
 // usrSrcShared are directories of /usr/src a base image may hold.
@@ -126,7 +130,7 @@ func usrSrcFinding(doc *transform.Document, st *transform.Stage, i int, n *parse
 			install = j
 		}
 	}
-	if fetch < 0 || install < 0 || cacheMount(doc, n, dir) {
+	if fetch < 0 || install < 0 || mountOver(doc, n, dir) {
 		return transform.Finding{}, false
 	}
 	if namedElsewhere(doc, st, n, dir) != nil {
@@ -143,6 +147,9 @@ func usrSrcFinding(doc *transform.Document, st *transform.Stage, i int, n *parse
 		}
 	}
 	check = append(check, textUses(mk.sh, dir, fl)...)
+	if user, known := userBefore(doc, st, n); (!known || user != "" && !isRootUser(user)) && mk.sudo() == "" && usesOtherUser(cs) {
+		check = append(check, "the files in it belong to the RUN's user (commands here run as another user)")
+	}
 	name := strings.TrimPrefix(dir, "/usr/src/")
 	if shared && usrSrcShared[name] || name == "app" {
 		check = append([]string{fmt.Sprintf("the base image has nothing in %s (a directory base images use)", dir)}, check...)
