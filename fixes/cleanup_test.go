@@ -128,6 +128,10 @@ func TestDownloadFiles(t *testing.T) {
 		{"RUN wget -nc https://x/a.tgz", ""},
 		{"RUN wget --content-disposition https://x/a.tgz", ""},
 		{"RUN wget https://x/dist/", ""},
+		{"RUN curl -fsSL https://x/a.tgz > /tmp/a.tgz", "/tmp/a.tgz"},
+		{"RUN curl -fsSL https://x/a.tgz >> /tmp/a.tgz", ""},
+		{"RUN wget -qO- https://x/a.tgz > a.tgz", "a.tgz"},
+		{"RUN curl -fsSL https://x/a.tgz 2> /tmp/log", ""},
 	} {
 		_, cs, _ := runCalls(t, tc.run)
 		if got := strings.Join(downloadFiles(cs[0]), " "); got != tc.files {
@@ -181,6 +185,32 @@ func TestRemoves(t *testing.T) {
 		c := cs[len(cs)-1]
 		if got := removes(c, fl.at[c.stmt], tc.target, fl.at[cs[0].stmt], tc.dir); got != tc.want {
 			t.Errorf("%q removes %s: %v, want %v", tc.run, tc.target, got, tc.want)
+		}
+	}
+}
+
+// TestLnInto: ln -s targets in a directory, absolute or relative to where
+// the link is made.
+func TestLnInto(t *testing.T) {
+	for _, tc := range []struct {
+		run              string
+		blocked, unknown bool
+	}{
+		{"RUN ln -s /usr/src/x/bin/t /usr/local/bin/t", true, false},
+		{"RUN ln -s ../../src/x/bin/t /usr/local/bin/t", true, false},
+		{"RUN ln -s ../../src/x/bin/t /usr/local/bin/", true, false},
+		{"RUN ln -s t /usr/local/bin/t2", false, false},
+		{"RUN ln -s /usr/local/bin/node /usr/local/bin/nodejs", false, false},
+		{"RUN cd /usr/src/x && ln -s bin/t", true, false},
+		{"RUN ln -sf -t /usr/local/bin /usr/src/x/bin/a /usr/src/x/bin/b", true, false},
+		{"RUN ln -s \"$T\" /usr/local/bin/t", false, true},
+		{"RUN ln -s bin/t", false, true},
+	} {
+		_, cs, fl := runCalls(t, tc.run)
+		c := cs[len(cs)-1]
+		blocked, why := lnInto(c, fl.at[c.stmt], "/usr/src/x")
+		if blocked != tc.blocked || (why != "") != tc.unknown {
+			t.Errorf("%q: blocked %v, why %q", tc.run, blocked, why)
 		}
 	}
 }

@@ -27,8 +27,8 @@ RUN curl -fsSL -o /tmp/node.tar.xz https://example.com/node.tar.xz \
   Adds "rm -f FILE" after "tar -x… -f FILE" (any option form: xzf FILE,
   -xzf FILE, -x -f FILE, --extract --file=FILE, -C DIR anywhere) or "unzip
   FILE", when FILE was downloaded earlier in the same RUN (curl -o FILE,
-  curl -O, wget -O FILE, wget -P DIR, plain wget URL) and nothing removes it
-  afterwards. Where tar is followed by "&&" it becomes "tar … && rm -f FILE
+  curl -O, curl URL > FILE, wget -O FILE, wget -P DIR, plain wget URL) and
+  nothing removes it afterwards. Where tar is followed by "&&" it becomes "tar … && rm -f FILE
   && …"; where it ends a statement with ";" (set -eux; …; tar …; …), "rm -f
   FILE;" goes right after that ";"; elsewhere "&& rm -f FILE" goes at the
   end of the RUN when FILE names the same file there (an absolute path, or
@@ -398,6 +398,28 @@ func downloadFiles(c call) []string {
 	return nil
 }
 
+// stdoutFile is the file a statement's standard output is written to
+// (> FILE, >| FILE), as a canonical path; false when it has none.
+func stdoutFile(s *syntax.Stmt) (string, bool) {
+	file := ""
+	for _, r := range s.Redirs {
+		if r.N != nil && r.N.Value != "1" {
+			continue
+		}
+		switch r.Op {
+		case syntax.RdrOut, syntax.RdrClob:
+			f, glob, ok := canon(r.Word)
+			if !ok || glob || f == "" || strings.HasPrefix(f, "/dev/") {
+				return "", false
+			}
+			file = f
+		case syntax.AppOut, syntax.RdrAll, syntax.AppAll, syntax.DplOut:
+			return "", false
+		}
+	}
+	return file, file != ""
+}
+
 // curl's short options that take a value.
 const curlValueShort = "AbcCdDeEFHKmoPQrtTuUwxXyYz"
 
@@ -498,6 +520,11 @@ func curlFiles(c call) []string {
 			s = path.Join(dir, s)
 		}
 		files = append(files, s)
+	}
+	if !remote && len(outs) == 0 && len(urls) == 1 {
+		if f, ok := stdoutFile(c.stmt); ok {
+			files = append(files, f)
+		}
 	}
 	if remote && len(outs) == 0 && len(urls) == 1 && known {
 		if b, ok := urlBase(c.arg(urls[0])); ok {
@@ -661,6 +688,11 @@ func wgetFiles(c call) []string {
 	}
 	if out >= 0 {
 		s, ok := canonAfter(c, out, outPrefix)
+		if ok && (s == "-" || s == "/dev/stdout") && len(urls) == 1 {
+			if f, ok := stdoutFile(c.stmt); ok {
+				return []string{f}
+			}
+		}
 		if !ok || s == "" || s == "-" || strings.HasPrefix(s, "/dev/") {
 			return nil
 		}

@@ -417,19 +417,7 @@ func pointsInto(c call, pc place, dir string) (blocked bool, why string) {
 		}
 	}
 	if c.name == "ln" && symbolic(args) {
-		for i, a := range args {
-			if a.Literal && strings.HasPrefix(a.Value, "-") || linkName(args, i) {
-				continue
-			}
-			s, ok := canonAfter(c, i, "")
-			switch {
-			case !ok || strings.Contains(s, "${"):
-				return false, fmt.Sprintf("the target of ln -s %s is not in %s", a.Value, dir)
-			case path.IsAbs(s) && within(path.Clean(s), dir):
-				return true, ""
-			}
-		}
-		return false, ""
+		return lnInto(c, pc, dir)
 	}
 	for i, a := range args {
 		if !mentionsPath(a.Value, dir) {
@@ -455,6 +443,70 @@ func pointsInto(c call, pc place, dir string) (blocked bool, why string) {
 		}
 		if (c.name == "echo" || c.name == "printf") && (writesFile(c.stmt) || piped(c)) || c.name == "sed" && sedInPlace(args) {
 			return false, fmt.Sprintf("nothing after the RUN uses the path %s that %s writes", dir, c.name)
+		}
+	}
+	return false, ""
+}
+
+// lnInto reads ln -s for a link into dir: blocked when a target is in it
+// (an absolute path, or a relative one from where the link is made); why
+// when harden cannot tell where a target is.
+func lnInto(c call, pc place, dir string) (blocked bool, why string) {
+	args := c.args()
+	var ops []int
+	linkDir := "" // -t DIR
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a.Value == "-t" || a.Value == "--target-directory":
+			if s, ok := canonAfter(c, i+1, ""); ok {
+				linkDir = s
+			}
+			i++
+		case strings.HasPrefix(a.Value, "--target-directory="):
+			linkDir = strings.TrimPrefix(a.Value, "--target-directory=")
+		case a.Literal && strings.HasPrefix(a.Value, "-") && len(a.Value) > 1:
+		default:
+			ops = append(ops, i)
+		}
+	}
+	// Where the links are made: -t DIR, the last operand (a directory, or
+	// a link in its parent), or the working directory for one operand.
+	var dirs []string
+	targets := ops
+	switch {
+	case linkDir != "":
+		dirs = []string{linkDir}
+	case len(ops) >= 2:
+		targets = ops[:len(ops)-1]
+		if l, ok := canonAfter(c, ops[len(ops)-1], ""); ok {
+			dirs = []string{l, path.Dir(l)}
+		}
+	default:
+		dirs = []string{"."}
+	}
+	for _, i := range targets {
+		s, ok := canonAfter(c, i, "")
+		if !ok || strings.HasPrefix(s, "${") {
+			return false, fmt.Sprintf("the target of ln -s %s is not in %s", args[i].Value, dir)
+		}
+		if path.IsAbs(s) {
+			if within(path.Clean(s), dir) {
+				return true, ""
+			}
+			continue
+		}
+		if len(dirs) == 0 {
+			return false, fmt.Sprintf("the target of ln -s %s is not in %s", args[i].Value, dir)
+		}
+		for _, d := range dirs {
+			base := absPath(d, pc)
+			if base == "" {
+				return false, fmt.Sprintf("the target of ln -s %s is not in %s", args[i].Value, dir)
+			}
+			if within(path.Join(base, s), dir) {
+				return true, ""
+			}
 		}
 	}
 	return false, ""
