@@ -711,13 +711,12 @@ func wordUse(c call, i int, name string, inSubst bool) (why string, blocked, cd 
 	if i > 0 && mktempInstallOpts[args[i-1].Value] || c.name == "apk" && i > 0 && args[i-1].Value == "-p" {
 		return fmt.Sprintf("%s %s $%s does not install or record anything under it", c.name, args[i-1].Value, name), false, false
 	}
+	if printsPaths(c, inSubst) {
+		return fmt.Sprintf("nothing after the RUN uses the paths in $%s that %s prints", name, c.name), false, false
+	}
 	switch c.name {
 	case "cd", "pushd":
 		return "", false, true
-	case "echo", "printf":
-		if inSubst || piped(c) || writesFile(c.stmt) {
-			return fmt.Sprintf("nothing after the RUN uses the path of $%s that %s writes", name, c.name), false, false
-		}
 	case "cp", "mv":
 		for _, a := range args {
 			if a.Value == "--symbolic-link" || a.Literal && strings.HasPrefix(a.Value, "-") && !strings.HasPrefix(a.Value, "--") && strings.ContainsRune(a.Value, 's') {
@@ -739,6 +738,58 @@ func wordUse(c call, i int, name string, inSubst bool) (why string, blocked, cd 
 		}
 	}
 	return "", false, false
+}
+
+// pathPrinters print the paths they are given, or paths under them.
+var pathPrinters = map[string]bool{
+	"echo": true, "printf": true, "find": true, "ls": true, "realpath": true, "readlink": true, "du": true,
+	"stat": true, "file": true, "grep": true, "sha1sum": true, "sha224sum": true, "sha256sum": true,
+	"sha384sum": true, "sha512sum": true, "md5sum": true, "b2sum": true, "cksum": true, "pwd": true,
+}
+
+// printsPaths reports a command that prints paths somewhere they may stay
+// or be used: into a file, a pipe (but a checksum check), or a $(…).
+func printsPaths(c call, inSubst bool) bool {
+	if !pathPrinters[c.name] {
+		return false
+	}
+	if inSubst || writesFile(c.stmt) {
+		return true
+	}
+	if next, ok := pipedInto(c); ok {
+		return !(strings.HasSuffix(next.name, "sum") && (hasArg(next, "-c") || hasArg(next, "--check")))
+	}
+	return false
+}
+
+// pipedInto is the command that reads c's output through a pipe.
+func pipedInto(c call) (call, bool) {
+	var next call
+	found := false
+	syntax.Walk(c.sh.File, func(n syntax.Node) bool {
+		b, ok := n.(*syntax.BinaryCmd)
+		if ok && (b.Op == syntax.Pipe || b.Op == syntax.PipeAll) && b.X == c.stmt {
+			found = true
+			if ce, ok := b.Y.Cmd.(*syntax.CallExpr); ok {
+				for _, d := range calls(c.doc, c.sh.Inst.Node) {
+					if d.expr == ce {
+						next = d
+					}
+				}
+			}
+		}
+		return !found
+	})
+	return next, found
+}
+
+func hasArg(c call, v string) bool {
+	for _, a := range c.args() {
+		if a.Value == v {
+			return true
+		}
+	}
+	return false
 }
 
 // symbolic reports ln -s / --symbolic.

@@ -441,8 +441,11 @@ func pointsInto(c call, pc place, dir string) (blocked bool, why string) {
 		if strings.HasPrefix(v, "-") {
 			return false, fmt.Sprintf("%s %s records nothing under %s", c.name, v, dir)
 		}
-		if (c.name == "echo" || c.name == "printf") && (writesFile(c.stmt) || piped(c)) || c.name == "sed" && sedInPlace(args) {
-			return false, fmt.Sprintf("nothing after the RUN uses the path %s that %s writes", dir, c.name)
+		if printsPaths(c, inSubst(c)) || c.name == "sed" && sedInPlace(args) {
+			return false, fmt.Sprintf("nothing after the RUN uses the paths in %s that %s writes", dir, c.name)
+		}
+		if c.name == "find" && (hasArg(c, "-exec") || hasArg(c, "-execdir") || hasArg(c, "-ok") || hasArg(c, "-okdir")) {
+			return false, fmt.Sprintf("find -exec on %s leaves nothing pointing into it", dir)
 		}
 	}
 	return false, ""
@@ -510,6 +513,19 @@ func lnInto(c call, pc place, dir string) (blocked bool, why string) {
 		}
 	}
 	return false, ""
+}
+
+// inSubst reports a command run in a $(…) or `…`.
+func inSubst(c call) bool {
+	in := false
+	syntax.Walk(c.sh.File, func(n syntax.Node) bool {
+		cs, ok := n.(*syntax.CmdSubst)
+		if ok && cs.Pos().Offset() <= c.stmt.Pos().Offset() && c.stmt.End().Offset() <= cs.End().Offset() {
+			in = true
+		}
+		return !in
+	})
+	return in
 }
 
 // installKey reports KEY= words that set where something is installed.
