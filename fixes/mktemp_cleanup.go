@@ -49,11 +49,12 @@ When it is safe, and when not
   package installs from it (dpkg -i, apk add), make -C, git clone, tests,
   and echo to the build log. Anything else makes the edit unsafe, with what
   to check: the variable assigned to another one or exported under a name
-  programs read (HOME, XDG_*, …), written into a file, used as an install
-  prefix, DESTDIR or --root, $PWD or $(pwd) after a cd into it, a program
-  it does not know. An ln -s to a path in it, pip install -e, setup.py
-  develop or npm link after a cd into it: reported without an edit (the
-  link would dangle).
+  programs read (HOME, XDG_*, …), paths in it printed into a file, a pipe
+  or a $(…) (find … | xargs ln -s), used as an install prefix, DESTDIR or
+  --root, $PWD or $(pwd) after a cd into it, a program it does not know, a
+  RUN whose user is not root and that runs commands as another user. An
+  ln -s to a path in it, pip install -e, setup.py develop or npm link
+  after a cd into it: reported without an edit (the link would dangle).
   gpg starts gpg-agent and dirmngr with their sockets in the directory;
   they remove them when one goes away. GNU rm -rf (Debian, Ubuntu, RHEL…)
   ignores files that disappear while it runs; BusyBox rm (Alpine) fails on

@@ -28,11 +28,11 @@ RUN curl -fsSL -o /tmp/node.tar.xz https://example.com/node.tar.xz \
   -xzf FILE, -x -f FILE, --extract --file=FILE, -C DIR anywhere) or "unzip
   FILE", when FILE was downloaded earlier in the same RUN (curl -o FILE,
   curl -O, curl URL > FILE, wget -O FILE, wget -P DIR, plain wget URL) and
-  nothing removes it afterwards. Where tar is followed by "&&" it becomes "tar … && rm -f FILE
-  && …"; where it ends a statement with ";" (set -eux; …; tar …; …), "rm -f
-  FILE;" goes right after that ";"; elsewhere "&& rm -f FILE" goes at the
-  end of the RUN when FILE names the same file there (an absolute path, or
-  no cd since the download).
+  nothing removes it afterwards. Where tar is followed by "&&" it becomes
+  "tar … && rm -f FILE && …"; where it ends a statement with ";" (set -eux;
+  …; tar …; …), "rm -f FILE;" goes right after that ";"; elsewhere "&& rm
+  -f FILE" goes at the end of the RUN when FILE names the same file there
+  (an absolute path, or no cd since the download).
 
 Why
   The archive stays in the layer next to what was extracted from it, often
@@ -42,28 +42,28 @@ When it is safe, and when not
   The edit is made only with positive evidence that nothing needs the file
   afterwards: it was downloaded in this RUN, in a part of the script that
   runs whenever the extraction does, to the same path (the same directory
-  for a relative name, the same variables); nothing after the extraction in
-  the RUN names it (a second tar, a checksum, a mv or cp, a pattern that
-  matches it); no other instruction of the stage, of the stages built from
-  it, or COPY --from them names it, and no COPY --from copies its directory
-  (or any directory, when its directory is unknown). "rm -f" does not fail when the file is gone. Inserted
-  commands never change what a failing tar does: "&&" only goes where
-  another "&&" follows, so set -e and the RUN's status still see a failing
-  tar.
+  for a relative name, the same variables); nothing after the extraction
+  in the RUN names it (a second tar, a checksum, a mv or cp, a pattern
+  that matches it); no other instruction of the stage, of the stages built
+  from it, or COPY --from them names it, and no COPY --from copies its
+  directory (or any directory, when its directory is unknown). "rm -f"
+  does not fail when the file is gone. Inserted commands never change what
+  a failing tar does: "&&" only goes where another "&&" follows, so set -e
+  and the RUN's status still see a failing tar.
 
 What it will not do
   It leaves alone archives that come from COPY or ADD, or from an earlier
   RUN: removing a file in a later layer than the one that wrote it saves
-  nothing. It skips tar reading standard input (-f -, a pipe), tar creating
-  or listing archives, downloads it cannot name (curl -J, wget
+  nothing. It skips tar reading standard input (-f -, a pipe), tar
+  creating or listing archives, downloads it cannot name (curl -J, wget
   --content-disposition, -nc, -N, -c, URLs with a query), RUNs with a
   --mount over the file's directory or below it (cache, tmpfs, bind: the
   file is not in the image, or rm would fail), and tar in a loop the
   download is not in (rm then goes at the end of the RUN). A plain "wget
   URL" that finds the file already there saves FILE.1: harden assumes an
-  earlier instruction would name it.
-  When rm cannot go where the file has the same name (a cd since the
-  download, and no ";" or "&&" after tar), it reports without an edit.`,
+  earlier instruction would name it. When rm cannot go where the file has
+  the same name (a cd since the download, and no ";" or "&&" after tar),
+  it reports without an edit.`,
 }
 
 func checkTarArchiveCleanup(pass *transform.Pass) {
