@@ -50,11 +50,12 @@ When it is safe, and when not
   and echo to the build log. Anything else makes the edit unsafe, with what
   to check: the variable assigned to another one or exported under a name
   programs read (HOME, XDG_*, …), paths in it printed into a file, a pipe
-  or a $(…) (find … | xargs ln -s), used as an install prefix, DESTDIR or
-  --root, $PWD or $(pwd) after a cd into it, a program it does not know, a
-  RUN whose user is not root and that runs commands as another user. An
-  ln -s to a path in it, pip install -e, setup.py develop or npm link
-  after a cd into it: reported without an edit (the link would dangle).
+  or a $(…) (find … | xargs ln -s), $PWD or $(pwd) after a cd into it, a
+  program it does not know, a RUN whose user is not root and that runs
+  commands as another user. Reported without an edit: an install into it
+  (--prefix, DESTDIR, --root, --target, PREFIX=…), an ln -s to a path in
+  it, pip install -e, setup.py develop or npm link after a cd into it
+  (what was installed would be gone, the link would dangle).
   gpg starts gpg-agent and dirmngr with their sockets in the directory;
   they remove them when one goes away. GNU rm -rf (Debian, Ubuntu, RHEL…)
   ignores files that disappear while it runs; BusyBox rm (Alpine) fails on
@@ -661,6 +662,9 @@ func useOf(stack []syntax.Node, byExpr map[*syntax.CallExpr]call, name string) (
 		if h.Name != nil && mktempSafeNames[h.Name.Value] {
 			return "", false, false
 		}
+		if h.Name != nil && installKey(h.Name.Value) && !strings.EqualFold(h.Name.Value, "HOME") {
+			return fmt.Sprintf("%s=$%s installs into it", h.Name.Value, name), true, false
+		}
 		if h.Name != nil {
 			return fmt.Sprintf("$%s (set from $%s) keeps nothing pointing into it", h.Name.Value, name), false, false
 		}
@@ -700,17 +704,19 @@ func wordUse(c call, i int, name string, inSubst bool) (why string, blocked, cd 
 		}
 		return "", false, false
 	}
-	if !mktempHarmless[c.name] {
-		return fmt.Sprintf("%s, given a path in $%s, keeps nothing pointing into it", c.name, name), false, false
-	}
+	key := ""
 	if eq := strings.IndexByte(raw, '='); eq >= 0 && eq < strings.Index(raw, "$") {
-		key := strings.Trim(raw[:eq], `"'`)
-		if !mktempSafeKeys[key] {
-			return fmt.Sprintf("%s %s… does not install or record anything under $%s", c.name, key+"=", name), false, false
-		}
+		key = strings.Trim(raw[:eq], `"'`)
 	}
-	if i > 0 && mktempInstallOpts[args[i-1].Value] || c.name == "apk" && i > 0 && args[i-1].Value == "-p" {
-		return fmt.Sprintf("%s %s $%s does not install or record anything under it", c.name, args[i-1].Value, name), false, false
+	switch {
+	case key != "" && !mktempSafeKeys[key] && installKey(key) && !strings.EqualFold(strings.TrimLeft(key, "-"), "home"):
+		return fmt.Sprintf("%s %s installs into it", c.name, key+"=$"+name), true, false
+	case i > 0 && (mktempInstallOpts[args[i-1].Value] || c.name == "apk" && args[i-1].Value == "-p"):
+		return fmt.Sprintf("%s %s $%s installs into it", c.name, args[i-1].Value, name), true, false
+	case !mktempHarmless[c.name]:
+		return fmt.Sprintf("%s, given a path in $%s, keeps nothing pointing into it", c.name, name), false, false
+	case key != "" && !mktempSafeKeys[key]:
+		return fmt.Sprintf("%s %s… does not install or record anything under $%s", c.name, key+"=", name), false, false
 	}
 	if printsPaths(c, inSubst) {
 		return fmt.Sprintf("nothing after the RUN uses the paths in $%s that %s prints", name, c.name), false, false

@@ -61,7 +61,8 @@ What it will not do
   No finding without both a fetch and a known install in the RUN (a
   directory made for an app, or built with ./install.sh, is left alone),
   for a RUN with a --mount over, above or below it (cache, tmpfs, bind), or
-  for a directory that something else names. It trusts the install steps
+  for a directory that something else names or that something installed
+  points into (it is used, not left behind). It trusts the install steps
   it knows to copy what they install out of the tree; it cannot see a
   Makefile that links back into it.`,
 }
