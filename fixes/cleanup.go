@@ -522,6 +522,100 @@ func mentionsPath(text, p string) bool {
 	}
 }
 
+// copiesAbove reports instruction m naming a directory above p as a
+// whole, as what it copies: a RUN's cp, mv, rsync, tar, zip or find given
+// it (or "." there); a VOLUME, CMD, ENTRYPOINT, ENV… that names it. COPY
+// and WORKDIR are left to their own checks (COPY --from sources, and the
+// RUNs that run in a WORKDIR).
+func copiesAbove(doc *transform.Document, m *parserNode, p string) bool {
+	switch strings.ToLower(m.Value) {
+	case "copy", "add", "workdir", "from", "user", "expose", "stopsignal", "shell", "maintainer", "label", "arg":
+		return false
+	case "run":
+		st := doc.StageOf(m)
+		cs := calls(doc, m)
+		if st == nil || cs == nil {
+			break // not readable: the text below
+		}
+		i := 0
+		for k, x := range st.Nodes {
+			if x == m {
+				i = k
+			}
+		}
+		fl := runFlow(doc, st, i, m)
+		if fl == nil {
+			break
+		}
+		for _, c := range cs {
+			if copiesDirOf(c, fl.at[c.stmt], p, place{dir: "/"}) {
+				return true
+			}
+		}
+		return false
+	}
+	text := doc.Text(m)
+	for d := path.Dir(p); d != "/" && d != "."; d = path.Dir(d) {
+		if mentionsDir(text, d) {
+			return true
+		}
+	}
+	return false
+}
+
+// copiesDirOf reports cp, mv, rsync, tar, zip or find given a directory
+// that file (a canonical path at place at) is in ("." and "*" for a
+// relative file in the same directory).
+func copiesDirOf(c call, pc place, file string, at place) bool {
+	switch c.name {
+	case "cp", "mv", "rsync", "tar", "zip", "7z", "scp", "find":
+	default:
+		return false
+	}
+	for i, a := range c.args() {
+		if a.Literal && strings.HasPrefix(a.Value, "-") {
+			continue
+		}
+		s, _, ok := canon(c.arg(i))
+		if !ok {
+			continue
+		}
+		if s = strings.TrimSuffix(s, "*"); s == "" {
+			s = "."
+		}
+		s = path.Clean(s)
+		if d, f, ok := comparable(s, pc, file, at); ok && d != f && within(f, d) {
+			return true
+		}
+		if !path.IsAbs(file) && pc.gen == at.gen && (s == "." || s == "./.") {
+			return true
+		}
+	}
+	return false
+}
+
+// mentionsDir reports directory d (absolute) in text as a whole: "d",
+// "d/", "d/*", "d/." — what names everything in it — but not "d/x".
+func mentionsDir(text, d string) bool {
+	for i := 0; ; {
+		k := strings.Index(text[i:], d)
+		if k < 0 {
+			return false
+		}
+		end := i + k + len(d)
+		rest := text[end:]
+		switch {
+		case rest == "" || !isNameByte(rest[0]) && rest[0] != '/':
+			return true
+		case rest[0] == '/' && (len(rest) == 1 || !isNameByte(rest[1]) || strings.HasPrefix(rest[1:], ".")):
+			if !strings.HasPrefix(rest[1:], ".") || len(rest) == 2 || !isNameByte(rest[2]) {
+				return true
+			}
+		}
+		i = i + k + 1
+	}
+}
+
 func isNameByte(b byte) bool {
 	return b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9' || b == '_' || b == '-' || b == '.'
 }
@@ -657,6 +751,9 @@ func namedElsewhere(doc *transform.Document, st *transform.Stage, n *parserNode,
 	for _, m := range otherInstructions(doc, st, n) {
 		text := doc.Text(m)
 		if mentionsPath(text, p) || mentionsPath(flat(text), p) {
+			return m
+		}
+		if copiesAbove(doc, m, p) {
 			return m
 		}
 		if strings.EqualFold(m.Value, "copy") || strings.EqualFold(m.Value, "add") {

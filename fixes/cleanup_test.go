@@ -214,3 +214,22 @@ func TestLnInto(t *testing.T) {
 		}
 	}
 }
+
+func TestMentionsDir(t *testing.T) {
+	for _, tc := range []struct {
+		text string
+		want bool
+	}{
+		{"COPY --from=b /usr/src /x", true},
+		{"RUN cp -r /usr/src/* /x", true},
+		{"RUN cp -r /usr/src/. /x", true},
+		{"RUN ls /usr/src/", true},
+		{"WORKDIR /usr/src/app", false},
+		{"RUN ls /usr/srcx", false},
+		{"RUN ls /usr/src/.hidden", false},
+	} {
+		if got := mentionsDir(tc.text, "/usr/src"); got != tc.want {
+			t.Errorf("%q: %v, want %v", tc.text, got, tc.want)
+		}
+	}
+}

@@ -148,8 +148,10 @@ func checkTarArchiveCleanup(pass *transform.Pass) {
 }
 
 // usedAfter reports a command after extract (in rest) that removes the
-// file (then there is nothing to do) or names it: its base name in the
-// script text after extract, or a pattern that matches it.
+// file (then there is nothing to do) or may use it: its base name in the
+// script text after extract, a pattern that matches it, a checksum or
+// signature check (which reads names from a file), or a copy of a
+// directory it is in.
 func usedAfter(extract call, rest []call, fl *flow, file string, at place) bool {
 	for _, c := range rest {
 		if removes(c, fl.at[c.stmt], file, at, false) {
@@ -170,6 +172,13 @@ func usedAfter(extract call, rest []call, fl *flow, file string, at place) bool 
 	for _, c := range rest {
 		if c.name == "rm" || c.name == "rmdir" {
 			continue // another rm -f of the file does no harm
+		}
+		if strings.HasSuffix(c.name, "sum") && (hasArg(c, "-c") || hasArg(c, "--check")) ||
+			(c.name == "gpg" || c.name == "gpg2" || c.name == "gpgv") && (hasArg(c, "--verify") || c.name == "gpgv") {
+			return true
+		}
+		if copiesDirOf(c, fl.at[c.stmt], file, at) {
+			return true
 		}
 		for i := range c.args() {
 			s, glob, ok := canon(c.arg(i))
