@@ -43,10 +43,11 @@ When it is safe, and when not
   afterwards: it was downloaded in this RUN, in a part of the script that
   runs whenever the extraction does, to the same path (the same directory
   for a relative name, the same variables); nothing after the extraction
-  in the RUN names it (a second tar, a checksum, a mv or cp, a pattern
-  that matches it); no other instruction of the stage, of the stages built
-  from it, or COPY --from them names it, and no COPY --from copies its
-  directory (or any directory, when its directory is unknown). "rm -f"
+  in the RUN names it (a second tar, a mv or cp, a pattern that matches
+  it), checks checksums or signatures, or copies a directory it is in; no
+  other instruction of the stage, of the stages built from it, or COPY
+  --from them names it or copies a directory it is in (COPY --from: any
+  directory, when the file's directory is unknown). "rm -f"
   does not fail when the file is gone. Inserted commands never change what
   a failing tar does: "&&" only goes where another "&&" follows, so set -e
   and the RUN's status still see a failing tar.
