@@ -47,10 +47,10 @@ When it is safe, and when not
   it), checks checksums or signatures, or copies a directory it is in; no
   other instruction of the stage, of the stages built from it, or COPY
   --from them names it or copies a directory it is in (COPY --from: any
-  directory, when the file's directory is unknown). "rm -f"
-  does not fail when the file is gone. Inserted commands never change what
-  a failing tar does: "&&" only goes where another "&&" follows, so set -e
-  and the RUN's status still see a failing tar.
+  directory, when the file's directory is unknown). "rm -f" does not fail
+  when the file is gone. Inserted commands never change what a failing tar
+  does: "&&" only goes where another "&&" follows, so set -e and the RUN's
+  status still see a failing tar.
 
 What it will not do
   It leaves alone archives that come from COPY or ADD, or from an earlier
