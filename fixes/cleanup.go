@@ -594,6 +594,22 @@ func copiesDirOf(c call, pc place, file string, at place) bool {
 	return false
 }
 
+var optionKeyRe = regexp.MustCompile(`^-{0,2}[A-Za-z_][A-Za-z0-9_.:-]*$`)
+
+// optionKey is the KEY of a KEY=value or --key=value word whose value holds
+// what (a path, "$"): "" for other words.
+func optionKey(word, what string) string {
+	eq := strings.IndexByte(word, '=')
+	if eq < 0 || eq > strings.Index(word, what) {
+		return ""
+	}
+	key := strings.Trim(word[:eq], `"'`)
+	if !optionKeyRe.MatchString(key) {
+		return ""
+	}
+	return key
+}
+
 // mentionsDir reports directory d (absolute) in text as a whole: "d",
 // "d/", "d/*", "d/." — what names everything in it — but not "d/x".
 func mentionsDir(text, d string) bool {

@@ -61,7 +61,11 @@ When it is safe, and when not
   ignores files that disappear while it runs; BusyBox rm (Alpine) fails on
   them, so there "gpgconf --kill all" stops the agents first: default when
   the RUNs install gnupg, unsafe otherwise (check that gpgconf is GnuPG 2.1
-  or later).
+  or later). When packages are removed after the last gpg (apk del
+  .fetch-deps), gpgconf may be gone by the end of the RUN: the command then
+  goes right after the last gpg (its "&&" or ";"), or, when that gpg runs
+  in a loop or a branch or the directory is used after it, the finding is
+  reported without an edit.
 
 What it will not do
   It reports without an edit a mktemp -d whose path is not kept (cd
@@ -136,6 +140,7 @@ func checkMktempCleanup(pass *transform.Pass) {
 				}
 			}
 			rm := c.sudo() + `rm -rf "$` + name + `"`
+			var after *syntax.Stmt // where rm goes: nil for the end of the RUN
 			if u.gpg && !u.gpgKilled {
 				fam := pass.Facts(st).Family()
 				switch {
@@ -146,15 +151,40 @@ func checkMktempCleanup(pass *transform.Pass) {
 					rm = c.sudo() + "gpgconf --kill all && " + rm
 					check = append(check, "gpgconf is installed and is GnuPG 2.1 or later (it stops gpg-agent, whose sockets are in the directory: BusyBox rm fails when the agent removes them first)")
 				}
+				if fam != images.Useradd && removesPackagesAfter(cs, u.lastGpg) {
+					// gpgconf may be gone by the end of the RUN: right after
+					// the last gpg, when nothing after it uses the directory.
+					lp := fl.at[u.lastGpg]
+					if lp.sub || lp.loop || lp.cond || mentionsAfter(sh, name, int(u.lastGpg.End().Offset())) {
+						f.Message += fmt.Sprintf("; not changed: packages are removed after gpg runs, so gpgconf may be gone at the end of the RUN: stop gpg-agent (gpgconf --kill all) and remove $%s right after the last gpg", name)
+						pass.Report(f)
+						continue
+					}
+					after = u.lastGpg
+				}
 			}
 			if len(check) > 0 {
 				f.Applicability = transform.Unsafe
 				f.Message += "; check that " + strings.Join(check, ", and that ")
 			}
-			if c.asOther() {
+			var e transform.Edit
+			ok = false
+			switch {
+			case c.asOther():
 				f.Message += "; not changed: it is made as another user"
-			} else if e, ok := appendCmd(doc, sh, rm); ok {
-				f.Title, f.Edits = "Append "+rm, []transform.Edit{e}
+			case after != nil:
+				if e, ok = sh.InsertAfter(after, rm); ok {
+					f.Title = "Run " + rm + " after the last gpg"
+				}
+			default:
+				if e, ok = appendCmd(doc, sh, rm); ok {
+					f.Title = "Append " + rm
+				}
+			}
+			if ok {
+				f.Edits = []transform.Edit{e}
+			} else if f.Title = ""; after != nil {
+				f.Message += "; not changed: harden cannot place the command right after the last gpg"
 			}
 			pass.Report(f)
 		}
@@ -497,6 +527,7 @@ type mktempUse struct {
 	check   []string // what to check: uses harden cannot vouch for
 	blocked string   // a use that needs the directory to stay
 	gpg     bool     // gpg ran with the directory as its home
+	lastGpg *syntax.Stmt // the last command that may start gpg's agents
 	// gpgKilled: gpgconf --kill ran after it
 	gpgKilled bool
 }
@@ -600,7 +631,7 @@ func mktempUses(doc *transform.Document, sh *transform.Shell, cs []call, fl *flo
 			}
 		}
 		if gpgAgent(c) {
-			u.gpg = true
+			u.gpg, u.lastGpg = true, c.stmt
 		}
 		if c.name == "gpgconf" && u.gpg {
 			for _, a := range c.args() {
@@ -704,10 +735,7 @@ func wordUse(c call, i int, name string, inSubst bool) (why string, blocked, cd 
 		}
 		return "", false, false
 	}
-	key := ""
-	if eq := strings.IndexByte(raw, '='); eq >= 0 && eq < strings.Index(raw, "$") {
-		key = strings.Trim(raw[:eq], `"'`)
-	}
+	key := optionKey(raw, "$")
 	switch {
 	case key != "" && !mktempSafeKeys[key] && installKey(key) && !strings.EqualFold(strings.TrimLeft(key, "-"), "home"):
 		return fmt.Sprintf("%s %s installs into it", c.name, key+"=$"+name), true, false
@@ -866,6 +894,55 @@ func inHeredoc(stack []syntax.Node) bool {
 		}
 	}
 	return false
+}
+
+// removesPackagesAfter reports a package removal (apk del, apt-get purge,
+// dnf remove…) after statement s: what provided gpgconf may be gone.
+func removesPackagesAfter(cs []call, s *syntax.Stmt) bool {
+	for _, c := range cs {
+		if c.stmt.Pos().Offset() <= s.Pos().Offset() {
+			continue
+		}
+		v, _ := c.verb()
+		switch c.name {
+		case "apk":
+			if v == "del" {
+				return true
+			}
+		case "apt-get", "apt", "aptitude":
+			if v == "purge" || v == "remove" || v == "autoremove" {
+				return true
+			}
+		case "yum", "dnf", "microdnf", "tdnf":
+			if v == "remove" || v == "erase" || v == "autoremove" {
+				return true
+			}
+		case "zypper":
+			if v == "rm" || v == "remove" {
+				return true
+			}
+		case "dpkg":
+			if hasArg(c, "-r") || hasArg(c, "-P") || hasArg(c, "--remove") || hasArg(c, "--purge") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// mentionsAfter reports $name in the script after offset off.
+func mentionsAfter(sh *transform.Shell, name string, off int) bool {
+	found := false
+	syntax.Walk(sh.File, func(n syntax.Node) bool {
+		switch x := n.(type) {
+		case *syntax.ParamExp:
+			found = found || x.Param != nil && x.Param.Value == name && int(x.Pos().Offset()) > off
+		case *syntax.SglQuoted:
+			found = found || mentionsVar(x.Value, name) && int(x.Pos().Offset()) > off
+		}
+		return !found
+	})
+	return found
 }
 
 // gpgAgent reports a command that runs gpg in a way that may start its

@@ -425,8 +425,7 @@ func pointsInto(c call, pc place, dir string) (blocked bool, why string) {
 			continue
 		}
 		v := a.Value
-		if eq := strings.IndexByte(v, '='); eq >= 0 && eq < strings.Index(v, dir) {
-			key := strings.Trim(v[:eq], `"'`)
+		if key := optionKey(v, dir); key != "" {
 			switch {
 			case mktempSafeKeys[key]:
 			case installKey(key):
@@ -442,7 +441,7 @@ func pointsInto(c call, pc place, dir string) (blocked bool, why string) {
 		if strings.HasPrefix(v, "-") {
 			return false, fmt.Sprintf("%s %s records nothing under %s", c.name, v, dir)
 		}
-		if printsPaths(c, inSubst(c)) || c.name == "sed" && sedInPlace(args) {
+		if printsPaths(c, inSubst(c)) || c.name == "sed" && sedInPlace(args) && sedScript(args, i) {
 			return false, fmt.Sprintf("nothing after the RUN uses the paths in %s that %s writes", dir, c.name)
 		}
 		if c.name == "find" && (hasArg(c, "-exec") || hasArg(c, "-execdir") || hasArg(c, "-ok") || hasArg(c, "-okdir")) {
@@ -536,6 +535,33 @@ func installKey(key string) bool {
 		if k == s || strings.HasSuffix(k, "_"+s) || strings.HasSuffix(k, "-"+s) {
 			return true
 		}
+	}
+	return false
+}
+
+// sedScript reports that args[i] of sed is its script (-e SCRIPT, or the
+// first operand without -e), not a file it edits.
+func sedScript(args []shellWord, i int) bool {
+	dashE := false
+	for k, a := range args {
+		if a.Value == "-e" || a.Value == "--expression" {
+			dashE = true
+			if k+1 == i {
+				return true
+			}
+		}
+		if strings.HasPrefix(a.Value, "--expression=") && k == i {
+			return true
+		}
+	}
+	if dashE {
+		return false
+	}
+	for k, a := range args {
+		if a.Literal && strings.HasPrefix(a.Value, "-") {
+			continue
+		}
+		return k == i
 	}
 	return false
 }
