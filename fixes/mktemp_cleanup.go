@@ -524,9 +524,9 @@ func usesOtherUser(cs []call) bool {
 
 // mktempUse is what the uses of the variable tell.
 type mktempUse struct {
-	check   []string // what to check: uses harden cannot vouch for
-	blocked string   // a use that needs the directory to stay
-	gpg     bool     // gpg ran with the directory as its home
+	check   []string     // what to check: uses harden cannot vouch for
+	blocked string       // a use that needs the directory to stay
+	gpg     bool         // gpg ran with the directory as its home
 	lastGpg *syntax.Stmt // the last command that may start gpg's agents
 	// gpgKilled: gpgconf --kill ran after it
 	gpgKilled bool
