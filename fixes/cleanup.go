@@ -787,15 +787,6 @@ func namedElsewhere(doc *transform.Document, st *transform.Stage, n *parserNode,
 	return nil
 }
 
-// lastStmt is the statement of the script that a command appended to it
-// follows: the script's last top-level statement.
-func lastStmt(sh *transform.Shell) *syntax.Stmt {
-	if sh == nil || sh.File == nil || len(sh.File.Stmts) == 0 {
-		return nil
-	}
-	return sh.File.Stmts[len(sh.File.Stmts)-1]
-}
-
 // wordText is the source text of w in the script.
 func wordText(sh *transform.Shell, w syntax.Node) string {
 	return sh.Text[w.Pos().Offset():w.End().Offset()]
