@@ -384,6 +384,124 @@ func (s *Shell) Append(cmd string) (Edit, bool) {
 	return Edit{Start: sp.Start, End: sp.Start, New: s.joiner(sp.Start) + cmd}, true
 }
 
+// InsertAfter returns an edit that runs cmd right after stmt, in the same
+// shell and directory, without changing what a failing stmt does:
+//
+//   - where stmt is followed by `&&` (a && stmt && b), as `stmt && cmd` in
+//     the instruction's style: a failing stmt stops the chain as before;
+//   - where stmt ends a statement of a list that ends with `;` (stmt; or
+//     a && stmt;), as `cmd;` right after that `;`: cmd then runs after
+//     that statement whether or not stmt ran, and a failing stmt fails
+//     the script under set -e as before.
+//
+// Elsewhere it refuses: `stmt && cmd` there would keep set -e from
+// failing the script when stmt fails (bash ignores -e for any command of
+// an && list but the last), and a last statement's status is the
+// script's (see Append). It also refuses a negated or background stmt, a
+// stmt in the condition of an if or a loop, and one that feeds a heredoc.
+func (s *Shell) InsertAfter(stmt *syntax.Stmt, cmd string) (Edit, bool) {
+	if s.File == nil || stmt == nil || stmt.Cmd == nil || stmt.Negated || stmt.Background || stmt.Coprocess || !s.insertable(cmd) {
+		return Edit{}, false
+	}
+	end := stmt.Cmd.End()
+	for _, r := range stmt.Redirs {
+		if r.Hdoc != nil {
+			return Edit{}, false
+		}
+		if r.End().After(end) {
+			end = r.End()
+		}
+	}
+	var list *syntax.Stmt // the statement of a list that stmt ends
+	followed := false     // stmt is followed by &&
+	syntax.Walk(s.File, func(n syntax.Node) bool {
+		switch n := n.(type) {
+		case *syntax.BinaryCmd:
+			followed = followed || n.Op == syntax.AndStmt && lastOfAnd(n.X) == stmt
+		case *syntax.File:
+			list = endedBy(n.Stmts, stmt, list)
+		case *syntax.Block:
+			list = endedBy(n.Stmts, stmt, list)
+		case *syntax.Subshell:
+			list = endedBy(n.Stmts, stmt, list)
+		case *syntax.IfClause:
+			list = endedBy(n.Then, stmt, list)
+		case *syntax.WhileClause:
+			list = endedBy(n.Do, stmt, list)
+		case *syntax.ForClause:
+			list = endedBy(n.Do, stmt, list)
+		case *syntax.CaseItem:
+			list = endedBy(n.Stmts, stmt, list)
+		}
+		return true
+	})
+	if followed {
+		if s.inCondition(stmt) {
+			return Edit{}, false
+		}
+		sp, ok := s.Span(int(end.Offset()), int(end.Offset()))
+		if !ok {
+			return Edit{}, false
+		}
+		return Edit{Start: sp.Start, End: sp.Start, New: s.joiner(sp.Start) + cmd}, true
+	}
+	if list == nil || !list.Semicolon.IsValid() || list.Background || list.Coprocess {
+		return Edit{}, false
+	}
+	at := int(list.Semicolon.Offset()) + 1
+	sp, ok := s.Span(at, at)
+	if !ok {
+		return Edit{}, false
+	}
+	return Edit{Start: sp.Start, End: sp.Start, New: " " + cmd + ";"}, true
+}
+
+// inCondition reports a statement that is (part of) the condition of an if
+// or a loop.
+func (s *Shell) inCondition(stmt *syntax.Stmt) bool {
+	in := false
+	within := func(list []*syntax.Stmt) bool {
+		for _, x := range list {
+			if x.Pos().Offset() <= stmt.Pos().Offset() && stmt.End().Offset() <= x.End().Offset() {
+				return true
+			}
+		}
+		return false
+	}
+	syntax.Walk(s.File, func(n syntax.Node) bool {
+		switch n := n.(type) {
+		case *syntax.IfClause:
+			in = in || within(n.Cond)
+		case *syntax.WhileClause:
+			in = in || within(n.Cond)
+		}
+		return !in
+	})
+	return in
+}
+
+// lastOfAnd is the statement that ends the && chain x (x itself when it is
+// not one).
+func lastOfAnd(x *syntax.Stmt) *syntax.Stmt {
+	for {
+		b, ok := x.Cmd.(*syntax.BinaryCmd)
+		if !ok || b.Op != syntax.AndStmt || x.Negated {
+			return x
+		}
+		x = b.Y
+	}
+}
+
+// endedBy is the statement of list whose && chain ends with stmt, or found.
+func endedBy(list []*syntax.Stmt, stmt, found *syntax.Stmt) *syntax.Stmt {
+	for _, x := range list {
+		if lastOfAnd(x) == stmt {
+			return x
+		}
+	}
+	return found
+}
+
 // Delete returns an edit that removes instruction n with its own comment
 // lines: the contiguous comment lines right above it, but never parser
 // directives at the top of the file nor file-wide suppressions. A last

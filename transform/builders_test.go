@@ -289,6 +289,60 @@ func TestAppend(t *testing.T) {
 	}
 }
 
+func TestShellInsertAfter(t *testing.T) {
+	cases := []struct{ name, src, cmd, want string }{
+		{"leading && CRLF", "FROM a\r\nRUN curl -o x.tgz http://h \\\r\n    && tar -xzf x.tgz \\\r\n    && make\r\n", "tar",
+			"FROM a\r\nRUN curl -o x.tgz http://h \\\r\n    && tar -xzf x.tgz \\\r\n    && rm -f x.tgz \\\r\n    && make\r\n"},
+		{"semicolons", "FROM a\nRUN set -eux; \\\n\ttar -xzf x.tgz -C /opt; \\\n\tmake\n", "tar",
+			"FROM a\nRUN set -eux; \\\n\ttar -xzf x.tgz -C /opt; rm -f x.tgz; \\\n\tmake\n"},
+		{"end of a chain", "FROM a\nRUN cd /tmp && tar -xzf x.tgz; make\n", "tar", "FROM a\nRUN cd /tmp && tar -xzf x.tgz; rm -f x.tgz; make\n"},
+		{"redirect kept with its command", "FROM a\nRUN tar -xzf x.tgz > /dev/null 2>&1 && make\n", "tar",
+			"FROM a\nRUN tar -xzf x.tgz > /dev/null 2>&1 && rm -f x.tgz && make\n"},
+		{"in a subshell", "FROM a\nRUN (cd /tmp && tar -xzf x.tgz && make) && ls\n", "tar",
+			"FROM a\nRUN (cd /tmp && tar -xzf x.tgz && rm -f x.tgz && make) && ls\n"},
+		{"if branch", "FROM a\nRUN if true; then tar -xzf x.tgz; fi\n", "tar",
+			"FROM a\nRUN if true; then tar -xzf x.tgz; rm -f x.tgz; fi\n"},
+		{"before || of a later command", "FROM a\nRUN tar -xzf x.tgz && make || exit 1\n", "tar",
+			"FROM a\nRUN tar -xzf x.tgz && rm -f x.tgz && make || exit 1\n"},
+		{"comment line in continuation", "FROM a\nRUN tar -xzf x.tgz \\\n# why\n && make\n", "tar",
+			"FROM a\nRUN tar -xzf x.tgz && rm -f x.tgz \\\n# why\n && make\n"},
+		{"heredoc script", "FROM a\nRUN <<EOF\nset -e\ntar -xzf x.tgz && make\nEOF\n", "tar",
+			"FROM a\nRUN <<EOF\nset -e\ntar -xzf x.tgz && rm -f x.tgz && make\nEOF\n"},
+	}
+	for _, c := range cases {
+		d := mustParse(t, c.src)
+		s := d.Shell(d.Instructions()[1])
+		_, stmt := call(t, s, c.cmd)
+		e, ok := s.InsertAfter(stmt, "rm -f x.tgz")
+		if !ok {
+			t.Fatalf("%s: refused", c.name)
+		}
+		out, d2 := apply(t, d, e)
+		if out != c.want {
+			t.Errorf("%s:\n got %q\nwant %q", c.name, out, c.want)
+		}
+		sameOtherwise(t, d, d2, 1)
+		if s2 := d2.Shell(d2.Instructions()[1]); s2.File == nil {
+			t.Errorf("%s: result does not parse as shell: %v", c.name, s2.Err)
+		}
+	}
+	for _, src := range []string{
+		// && there would hide a failing tar from set -e, or from the RUN's status.
+		"FROM a\nRUN set -e\nRUN make && tar -xzf x.tgz\n", "FROM a\nRUN tar -xzf x.tgz\n", "FROM a\nRUN (cd /tmp && tar -xzf x.tgz) && make\n",
+		"FROM a\nRUN <<EOF\nset -e\ntar -xzf x.tgz\nmake\nEOF\n",
+		"FROM a\nRUN tar -xzf x.tgz || true\n", "FROM a\nRUN false || tar -xzf x.tgz && make\n", "FROM a\nRUN tar -xzf x.tgz | cat\n",
+		"FROM a\nRUN ! tar -xzf x.tgz && make\n", "FROM a\nRUN tar -xzf x.tgz & make\n", "FROM a\nRUN if tar -xzf x.tgz; then make; fi\n",
+		"FROM a\nRUN while tar -xzf x.tgz; do make; done\n", "FROM a\nRUN if tar -xzf x.tgz && make; then ls; fi\n", "FROM a\nRUN tar -xzf x.tgz <<EOF && make\nx\nEOF\n",
+	} {
+		d := mustParse(t, src)
+		s := d.Shell(d.Instructions()[len(d.Instructions())-1])
+		_, stmt := call(t, s, "tar")
+		if e, ok := s.InsertAfter(stmt, "rm -f x.tgz"); ok {
+			t.Errorf("InsertAfter in %q accepted: %v", src, e)
+		}
+	}
+}
+
 func TestDelete(t *testing.T) {
 	cases := []struct {
 		src  string
