@@ -85,16 +85,16 @@ func checkGPGAscCleanup(pass *transform.Pass) {
 				continue // not downloaded here: the layer that has it keeps it
 			}
 			cwd := runCwd(doc, st, n, cs)
-			abs := absPath(sig, cwd)
+			abs := joinCwd(sig, cwd)
 			end := int(c.stmt.End().Offset())
-			if removedAfter(cs, end, sig, abs, cwd) || usedAfter(sh, end, sig, abs) ||
+			if removedAfter(cs, end, sig, abs, cwd) || sigUsedAfter(sh, end, sig, abs) ||
 				namedLater(doc, n, sig, abs) || underMount(doc, n, abs) {
 				continue
 			}
 			rm := dl.sudo() + "rm -f " + raw
 			f := transform.Finding{Line: lineOf(doc, sh, c.stmt),
 				Message: "the signature " + raw + " stays in the image after " + c.name + " verified it"}
-			if data := signedFile(c, sig); isArchive(data) && !removedAfter(cs, end, data, absPath(data, cwd), cwd) {
+			if data := signedFile(c, sig); isArchive(data) && !removedAfter(cs, end, data, joinCwd(data, cwd), cwd) {
 				f.Applicability = transform.Unsafe
 				f.Message += "; check that it is not kept on purpose: the archive it signs, " + path.Base(data) + ", stays in the image beside it"
 			}
@@ -102,11 +102,11 @@ func checkGPGAscCleanup(pass *transform.Pass) {
 			case dl.asOther() || c.asOther():
 				f.Message += "; not changed: it is downloaded or verified as another user"
 			default:
-				if e, ok := sh.InsertCommandAfter(c.stmt, rm); ok {
+				if e, ok := sh.InsertAfter(c.stmt, rm); ok {
 					f.Title, f.Edits = "Remove "+raw+" after verifying it", []transform.Edit{e}
 					break
 				}
-				if (path.IsAbs(sig) || !changesDir(cs)) && !inBackground(sh, c.stmt) {
+				if (path.IsAbs(sig) || !changesDir(cs) || endsScript(sh, c.stmt)) && !inBackground(sh, c.stmt) {
 					if !usesRunVars(sh, w) {
 						if e, ok := appendCmd(doc, sh, rm); ok {
 							f.Title, f.Edits = "Remove "+raw+" at the end of the RUN", []transform.Edit{e}
@@ -355,7 +355,7 @@ func changesDir(cs []call) bool {
 }
 
 // absPath is p made absolute with cwd ("" when it cannot be).
-func absPath(p, cwd string) string {
+func joinCwd(p, cwd string) string {
 	switch {
 	case path.IsAbs(p):
 		return p
@@ -394,7 +394,7 @@ func removedAfter(cs []call, end int, sig, abs, cwd string) bool {
 				continue
 			}
 			p := normPath(c.sh.Text[c.arg(k).Pos().Offset():c.arg(k).End().Offset()])
-			if covers(p, sig) || covers(absPath(p, cwd), abs) {
+			if covers(p, sig) || covers(joinCwd(p, cwd), abs) {
 				return true
 			}
 		}
@@ -404,7 +404,7 @@ func removedAfter(cs []call, end int, sig, abs, cwd string) bool {
 
 // usedAfter reports a word after shell offset end that names sig: its
 // file name, or a glob that matches it.
-func usedAfter(sh *transform.Shell, end int, sig, abs string) bool {
+func sigUsedAfter(sh *transform.Shell, end int, sig, abs string) bool {
 	base := path.Base(sig)
 	if strings.Contains(normText(sh.Text[end:]), base) {
 		return true
@@ -498,4 +498,24 @@ func usesRunVars(sh *transform.Shell, w *syntax.Word) bool {
 		}
 	}
 	return false
+}
+
+// endsScript reports a statement that is the script's last command at its
+// top level (alone or the last operand of its && chain): a command appended
+// to the script runs right after it, in the same directory.
+func endsScript(sh *transform.Shell, stmt *syntax.Stmt) bool {
+	if sh.File == nil || len(sh.File.Stmts) == 0 {
+		return false
+	}
+	last := sh.File.Stmts[len(sh.File.Stmts)-1]
+	for {
+		if last == stmt {
+			return true
+		}
+		b, ok := last.Cmd.(*syntax.BinaryCmd)
+		if !ok || b.Op != syntax.AndStmt {
+			return false
+		}
+		last = b.Y
+	}
 }

@@ -3,6 +3,7 @@ package fixes
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"strings"
 
 	"mvdan.cc/sh/v3/syntax"
@@ -118,22 +119,13 @@ func checkHTTPSURL(pass *transform.Pass) {
 				values[o.At], values[o.Value] = true, true
 			}
 			for at := 1; at < len(argv); at++ {
-				if !values[at] && !contains(t.URLs, at) {
+				if !values[at] && !slices.Contains(t.URLs, at) {
 					u.block, u.unsure = "harden cannot read the whole command line ("+why+")", ""
 					u.checkLiteralOnly(at)
 				}
 			}
 		}
 	})
-}
-
-func contains(s []int, x int) bool {
-	for _, v := range s {
-		if v == x {
-			return true
-		}
-	}
-	return false
 }
 
 // urlCheck checks the URL words of one curl or wget call.

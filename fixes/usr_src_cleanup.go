@@ -3,6 +3,7 @@ package fixes
 import (
 	"fmt"
 	"path"
+	"slices"
 	"strings"
 
 	"mvdan.cc/sh/v3/syntax"
@@ -143,7 +144,7 @@ func usrSrcFinding(doc *transform.Document, st *transform.Stage, i int, n *parse
 		if blocked {
 			return transform.Finding{}, false
 		}
-		if why != "" && !contains(check, why) {
+		if why != "" && !slices.Contains(check, why) {
 			check = append(check, why)
 		}
 	}
@@ -168,15 +169,6 @@ func usrSrcFinding(doc *transform.Document, st *transform.Stage, i int, n *parse
 		f.Title, f.Edits = "Append "+rm, []transform.Edit{e}
 	}
 	return f, true
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // inDir reports canonical path p, at place pc, in dir or below it.
@@ -581,7 +573,7 @@ func sedInPlace(args []shellWord) bool {
 func textUses(sh *transform.Shell, dir string, fl *flow) []string {
 	var out []string
 	add := func(s string) {
-		if !contains(out, s) {
+		if !slices.Contains(out, s) {
 			out = append(out, s)
 		}
 	}

@@ -221,6 +221,10 @@ func (s *Shell) inHeredoc(off int) bool {
 // It refuses (ok=false) when the statement is negated, in the background,
 // or when more than one command would change how a `||` or a pipeline
 // groups.
+// Under set -e, bash ignores a failure in an && list anywhere but at its
+// end: a caller replacing one command by several that must each stop the
+// script wraps them in a subshell, "(a && b)" (see no-pipe-to-shell), or
+// uses InsertAfter.
 func (s *Shell) ReplaceCommand(stmt *syntax.Stmt, cmds ...string) (Edit, bool) {
 	if s.File == nil || stmt == nil || stmt.Cmd == nil || len(cmds) == 0 || stmt.Negated || stmt.Background || stmt.Coprocess {
 		return Edit{}, false
