@@ -8,6 +8,7 @@ import (
 
 	"mvdan.cc/sh/v3/syntax"
 
+	"github.com/harden-dev/harden/internal/images"
 	"github.com/harden-dev/harden/internal/shell"
 	"github.com/harden-dev/harden/transform"
 )
@@ -42,7 +43,11 @@ When it is safe, and when not
   Never applied by default: harden cannot know offline that the host serves
   the same file over https, and an https download needs CA certificates in
   the stage (the ca-certificates package; slim and Alpine images may lack
-  them, and BusyBox wget needs its ssl_client helper). Each finding says
+  them), and BusyBox's wget either needs its ssl_client helper or, built
+  with its own TLS client (BusyBox 1.35 in harden's e2e), fails the
+  handshake with servers that require TLS 1.2 signature algorithms, such
+  as OpenSSL 3 ones: the finding says so in BusyBox and Alpine stages that
+  install no wget package. Each finding says
   which host to check. Also check:
   - a build behind a proxy set with http_proxy only: https downloads use
     https_proxy (the finding says so when the Dockerfile sets http_proxy);
@@ -76,7 +81,7 @@ func checkHTTPSURL(pass *transform.Pass) {
 	if strings.Contains(lower, "http_proxy") && !strings.Contains(lower, "https_proxy") {
 		proxyNote = "; the Dockerfile sets http_proxy, which https downloads do not use (they use https_proxy)"
 	}
-	stageRuns(doc, func(_ *transform.Stage, _ int, n *parserNode) {
+	stageRuns(doc, func(st *transform.Stage, _ int, n *parserNode) {
 		var sc *scope
 		scopeOf := func() scope {
 			if sc == nil {
@@ -95,6 +100,10 @@ func checkHTTPSURL(pass *transform.Pass) {
 				continue
 			}
 			u := urlCheck{pass: pass, c: c, t: t, scope: scopeOf, proxyNote: proxyNote}
+			if c.name == "wget" {
+				f := pass.Facts(st)
+				u.busyboxWget = f.Family() == images.BusyBox && !f.Installs("wget")
+			}
 			switch {
 			case t.Has("--proto"):
 				u.block = "curl --proto limits the protocols it may use"
@@ -135,6 +144,9 @@ type urlCheck struct {
 	t         shell.Transfer
 	scope     func() scope
 	proxyNote string
+	// busyboxWget: the call is wget in a BusyBox-family stage that installs
+	// no wget package, so BusyBox's own wget runs.
+	busyboxWget bool
 	// block is why no URL of the call is changed, unsure why this one is
 	// not ("" when it may be).
 	block, unsure string
@@ -206,6 +218,9 @@ func (u *urlCheck) literal(w *syntax.Word, prefix string, complete bool) {
 	f.Applicability = transform.Unsafe
 	f.Title, f.Edits = "Download from "+host+" over https", []transform.Edit{e}
 	f.Message += fmt.Sprintf("; check that %s serves the same file over https and that the stage has CA certificates (ca-certificates)", host)
+	if u.busyboxWget {
+		f.Message += "; BusyBox's wget runs here: its TLS client fails the handshake with many servers (OpenSSL 3 ones among them: no signature_algorithms), install wget or curl"
+	}
 	if u.t.Has("--insecure", "--no-check-certificate") {
 		opt := "-k (--insecure)"
 		if c.name == "wget" {
