@@ -132,10 +132,50 @@ func TestDownloadFiles(t *testing.T) {
 		{"RUN curl -fsSL https://x/a.tgz >> /tmp/a.tgz", ""},
 		{"RUN wget -qO- https://x/a.tgz > a.tgz", "a.tgz"},
 		{"RUN curl -fsSL https://x/a.tgz 2> /tmp/log", ""},
+		// Option values are not URLs, nor option words files.
+		{"RUN curl -fsSL -e https://x/ref https://x/a.tgz > a.tgz", "a.tgz"},
+		{"RUN curl -fsSL --referer https://x/ref -O https://x/a.tgz", "a.tgz"},
+		{`RUN curl -fsSL -o"$F" https://x/a.tgz > a.tgz`, ""},
+		{`RUN wget --header="X: $T" -qO- https://x/a.tgz > a.tgz`, "a.tgz"},
+		{"RUN wget --output-doc=a.tgz https://x/a.tgz", "a.tgz"},
+		{"RUN curl -O --output-dir=/tmp https://x/a.tgz", ""},
+		{"RUN curl -fsSL --bogus https://x/a.tgz > a.tgz", ""},
+		{"RUN curl -fsSLO --no-clobber https://x/a.tgz", ""},
+		{"RUN curl -fsSLIO https://x/a.tgz", ""},
 	} {
 		_, cs, _ := runCalls(t, tc.run)
 		if got := strings.Join(downloadFiles(cs[0]), " "); got != tc.files {
 			t.Errorf("%q: %q, want %q", tc.run, got, tc.files)
+		}
+	}
+}
+
+// TestDownloadsTo: which curl or wget writes a signature file.
+func TestDownloadsTo(t *testing.T) {
+	for _, tc := range []struct {
+		run, sig string
+		want     bool
+	}{
+		{"RUN curl -fsSLo /tmp/a.asc https://x/a.asc", "/tmp/a.asc", true},
+		{"RUN curl -fsSL -o a.asc https://x/a.asc", "a.asc", true},
+		{"RUN curl -fsSL -o \"$D/a.asc\" https://x/a.asc", "$D/a.asc", true},
+		{"RUN curl -fsSL https://x/a.asc > a.asc", "a.asc", true},
+		{"RUN curl -fsSLO https://x/a.tgz -O https://x/a.tgz.asc", "a.tgz.asc", true},
+		{"RUN curl -fsSLO --output-dir /tmp https://x/a.asc", "/tmp/a.asc", true},
+		{"RUN curl -fsSLJO https://x/a.asc", "a.asc", true},
+		{"RUN wget https://x/a.asc", "a.asc", true},
+		{"RUN wget -P /tmp https://x/a.asc?raw=1", "/tmp/a.asc", true},
+		{"RUN wget -qO a.asc https://x/a.asc", "a.asc", true},
+		{"RUN wget -qO x.asc https://x/a.asc", "a.asc", false},
+		{"RUN curl -fsSL https://x/a.asc", "a.asc", false},
+		{"RUN curl -fsSL --referer https://x/a.asc -O https://x/b", "a.asc", false},
+		{"RUN curl -fsSL -O -- https://x/a.asc", "a.asc", true},
+		{`RUN wget -O"$F" https://x/a.asc`, "a.asc", false},
+		{"RUN curl -fsSL --bogus -o a.asc https://x/a.asc", "a.asc", false},
+	} {
+		_, cs, _ := runCalls(t, tc.run)
+		if got := downloadsTo(cs[0], tc.sig); got != tc.want {
+			t.Errorf("%q writes %s: %v, want %v", tc.run, tc.sig, got, tc.want)
 		}
 	}
 }
