@@ -71,15 +71,22 @@ func runFlow(doc *transform.Document, st *transform.Stage, i int, n *parserNode)
 		if sh == nil {
 			return (*flow)(nil)
 		}
-		return readFlow(sh.File, workdirAt(doc, st, i))
+		return readFlow(sh.File, workdirAt(doc, st, i, true))
 	}).(*flow)
 }
 
-// workdirAt is the WORKDIR instruction i of stage st runs in, absolute and
-// clean, "" when no WORKDIR of its chain says.
-func workdirAt(doc *transform.Document, st *transform.Stage, i int) string {
+// workdirAt is the directory instruction i of stage st starts in, as the
+// WORKDIRs of its chain before it say (its base stage's first): absolute
+// and clean, "" when they do not say. Without expand, a WORKDIR is read as
+// written, quotes dropped: one that names a variable leaves the directory
+// unknown until an absolute one, and a relative one needs a known one
+// before it. With expand (the cleanup fixes' flows), its variables are
+// expanded with the ARG and ENV values in scope, one that does not expand
+// leaves the directory unknown, and a relative WORKDIR with none before it
+// is read from "/".
+func workdirAt(doc *transform.Document, st *transform.Stage, i int, expand bool) string {
 	chain := doc.Chain(st)
-	dir, set := "/", false
+	w := ""
 	for k := len(chain) - 1; k >= 0; k-- {
 		s := chain[k]
 		for j, m := range s.Nodes {
@@ -89,20 +96,27 @@ func workdirAt(doc *transform.Document, st *transform.Stage, i int) string {
 			if !strings.EqualFold(m.Value, "workdir") || m.Next == nil {
 				continue
 			}
-			v, ok := doc.Expand(m.Next.Value, doc.StageEnv(s, j))
-			if !ok || strings.Contains(v, "$") {
-				return ""
+			v := strings.Trim(m.Next.Value, `"'`)
+			if expand {
+				x, ok := doc.Expand(m.Next.Value, doc.StageEnv(s, j))
+				if !ok || strings.Contains(x, "$") {
+					return ""
+				}
+				v = x
 			}
-			dir, set = path.Join(dir, v), true
-			if path.IsAbs(v) {
-				dir = path.Clean(v)
+			switch {
+			case strings.Contains(v, "$"):
+				w = ""
+			case path.IsAbs(v):
+				w = path.Clean(v)
+			case expand:
+				w = path.Join("/", w, v)
+			case w != "":
+				w = path.Join(w, v)
 			}
 		}
 	}
-	if !set {
-		return ""
-	}
-	return dir
+	return w
 }
 
 func readFlow(f *syntax.File, dir string) *flow {

@@ -180,6 +180,45 @@ func TestDownloadsTo(t *testing.T) {
 	}
 }
 
+// TestWorkdirAt reads the directory a RUN starts in, as written and
+// expanded, along the stages a stage is built from.
+func TestWorkdirAt(t *testing.T) {
+	for _, tc := range []struct {
+		src               string
+		written, expanded string
+	}{
+		{"FROM debian\nRUN x", "", ""},
+		{"FROM debian\nWORKDIR /app\nRUN x", "/app", "/app"},
+		{"FROM debian\nWORKDIR \"/app/\"\nWORKDIR src\nRUN x", "/app/src", "/app/src"},
+		{"FROM debian\nWORKDIR src\nRUN x", "", "/src"},
+		{"FROM debian\nENV D=/opt\nWORKDIR $D/x\nRUN x", "", "/opt/x"},
+		{"FROM debian\nWORKDIR $NOPE\nWORKDIR /app\nRUN x", "/app", ""},
+		{"FROM debian\nWORKDIR /app\nWORKDIR $NOPE/x\nWORKDIR y\nRUN x", "", ""},
+		{"FROM debian\nWORKDIR /app\nRUN x\nWORKDIR /later", "/app", "/app"},
+		{"FROM debian AS base\nWORKDIR /src\nFROM base\nRUN x", "/src", "/src"},
+		{"FROM debian AS base\nWORKDIR /src\nFROM base\nWORKDIR app\nRUN x", "/src/app", "/src/app"},
+		{"FROM debian AS base\nWORKDIR /src\nFROM debian\nRUN x", "", ""},
+	} {
+		doc, err := transform.Parse("Dockerfile", []byte(tc.src+"\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		st := doc.Stages[len(doc.Stages)-1]
+		i := 0
+		for k, n := range st.Nodes {
+			if strings.EqualFold(n.Value, "run") {
+				i = k
+			}
+		}
+		if got := workdirAt(doc, st, i, false); got != tc.written {
+			t.Errorf("%q: %q, want %q", tc.src, got, tc.written)
+		}
+		if got := workdirAt(doc, st, i, true); got != tc.expanded {
+			t.Errorf("%q expanded: %q, want %q", tc.src, got, tc.expanded)
+		}
+	}
+}
+
 // TestMktempDir reads where mktemp -d makes its directory.
 func TestMktempDir(t *testing.T) {
 	for _, tc := range []struct {

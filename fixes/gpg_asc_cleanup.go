@@ -84,7 +84,7 @@ func checkGPGAscCleanup(pass *transform.Pass) {
 			if dl == nil {
 				continue // not downloaded here: the layer that has it keeps it
 			}
-			cwd := runCwd(doc, st, n, cs)
+			cwd := runCwd(doc, st, i, cs)
 			abs := joinCwd(sig, cwd)
 			end := int(c.stmt.End().Offset())
 			if removedAfter(cs, end, sig, abs, cwd) || sigUsedAfter(sh, end, sig, abs) ||
@@ -179,35 +179,14 @@ func normText(raw string) string {
 	return bracedVar.ReplaceAllString(s, "$$$1")
 }
 
-// runCwd is the directory the RUN starts in, when the Dockerfile sets it
-// with a WORKDIR harden can read, and the RUN never changes it; "" when
-// not known.
-func runCwd(doc *transform.Document, st *transform.Stage, n *parserNode, cs []call) string {
+// runCwd is the directory RUN i of stage st starts in, when the
+// Dockerfile sets it with a WORKDIR harden can read, and the RUN never
+// changes it; "" when not known.
+func runCwd(doc *transform.Document, st *transform.Stage, i int, cs []call) string {
 	if changesDir(cs) {
 		return ""
 	}
-	w := ""
-	chain := doc.Chain(st)
-	for k := len(chain) - 1; k >= 0; k-- {
-		for _, m := range chain[k].Nodes {
-			if m == n {
-				return w
-			}
-			if !strings.EqualFold(m.Value, "workdir") || m.Next == nil {
-				continue
-			}
-			v := strings.Trim(m.Next.Value, `"'`)
-			switch {
-			case strings.Contains(v, "$"):
-				w = ""
-			case path.IsAbs(v):
-				w = path.Clean(v)
-			case w != "":
-				w = path.Join(w, v)
-			}
-		}
-	}
-	return w
+	return workdirAt(doc, st, i, false)
 }
 
 // changesDir reports a RUN that runs cd, pushd or popd anywhere.
