@@ -198,16 +198,19 @@ func TestWorkdirAt(t *testing.T) {
 		{"FROM debian AS base\nWORKDIR /src\nFROM base\nRUN x", "/src", "/src"},
 		{"FROM debian AS base\nWORKDIR /src\nFROM base\nWORKDIR app\nRUN x", "/src/app", "/src/app"},
 		{"FROM debian AS base\nWORKDIR /src\nFROM debian\nRUN x", "", ""},
+		{"FROM debian AS base\nRUN x\nFROM base\nWORKDIR /app", "", ""},
 	} {
 		doc, err := transform.Parse("Dockerfile", []byte(tc.src+"\n"))
 		if err != nil {
 			t.Fatal(err)
 		}
-		st := doc.Stages[len(doc.Stages)-1]
+		var st *transform.Stage // the stage of the RUN
 		i := 0
-		for k, n := range st.Nodes {
-			if strings.EqualFold(n.Value, "run") {
-				i = k
+		for _, s := range doc.Stages {
+			for k, n := range s.Nodes {
+				if strings.EqualFold(n.Value, "run") {
+					st, i = s, k
+				}
 			}
 		}
 		if got := workdirAt(doc, st, i, false); got != tc.written {
