@@ -811,22 +811,13 @@ func wordText(sh *transform.Shell, w syntax.Node) string {
 // image, and rm there fails on a read-only bind or a busy mount point. p
 // is absolute and clean, or "" when unknown: then any mount counts.
 func mountOver(doc *transform.Document, n *parserNode, p string) bool {
-	in := doc.Inst(n)
-	if in == nil {
-		return false
-	}
-	for _, f := range in.Flags {
-		if !strings.EqualFold(f.Name.Value, "mount") {
-			continue
-		}
+	for _, m := range runMounts(doc, n) {
 		target := ""
-		for _, kv := range f.Fields {
-			switch strings.ToLower(kv.Key.Value) {
-			case "target", "dst", "destination":
-				target = path.Clean("/" + kv.Value.Value)
-			}
+		if m.hasTarget {
+			target = path.Clean("/" + m.target)
 		}
-		if p == "" || strings.HasPrefix(p, "/${") || target == "" && !strings.Contains(strings.ToLower(f.Value.Value), "secret") && !strings.Contains(strings.ToLower(f.Value.Value), "ssh") {
+		spec := strings.ToLower(m.spec)
+		if p == "" || strings.HasPrefix(p, "/${") || target == "" && !strings.Contains(spec, "secret") && !strings.Contains(spec, "ssh") {
 			return true
 		}
 		if target != "" && (within(p, target) || within(target, p)) {

@@ -222,6 +222,41 @@ func TestWorkdirAt(t *testing.T) {
 	}
 }
 
+// TestMounts: the three readings of a RUN's --mount flags. cache: a cache
+// or tmpfs at or above /var/cache/apt; under: any mount at or above
+// /tmp/a.asc, but not at / (any mount with a target when the path is
+// unknown); over: any mount at, above or below /tmp, or without a target
+// unless a secret or ssh one (any mount when the path is unknown).
+func TestMounts(t *testing.T) {
+	for _, tc := range []struct {
+		flags                                 string
+		cache, under, over, underAny, overAny bool
+	}{
+		{"", false, false, false, false, false},
+		{"--mount=type=cache,target=/var/cache/apt", true, false, false, true, true},
+		{"--mount=type=cache,target=/var/cache", true, false, false, true, true},
+		{"--mount=type=tmpfs,dst=/", true, false, true, true, true},
+		{"--mount=type=bind,target=/var/cache/apt", false, false, false, true, true},
+		{"--mount=type=cache,target=/tmp", false, true, true, true, true},
+		{"--mount=type=cache,target=/tmp/x", false, false, true, true, true},
+		{"--mount=type=cache,Destination=tmp", false, false, true, true, true},
+		{"--mount=type=secret,id=k", false, false, false, false, true},
+		{"--mount=type=cache,id=k", false, false, true, false, true},
+		{"--mount=type=cache,target=/var/cache/apt --mount=type=bind,target=/tmp", true, true, true, true, true},
+	} {
+		doc, err := transform.Parse("Dockerfile", []byte("FROM debian\nRUN "+tc.flags+" true\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := doc.Stages[0].Nodes[0]
+		got := [5]bool{cacheMount(doc, n, "/var/cache/apt"), underMount(doc, n, "/tmp/a.asc"), mountOver(doc, n, "/tmp"),
+			underMount(doc, n, ""), mountOver(doc, n, "")}
+		if want := [5]bool{tc.cache, tc.under, tc.over, tc.underAny, tc.overAny}; got != want {
+			t.Errorf("%q: %v, want %v", tc.flags, got, want)
+		}
+	}
+}
+
 // TestMktempDir reads where mktemp -d makes its directory.
 func TestMktempDir(t *testing.T) {
 	for _, tc := range []struct {

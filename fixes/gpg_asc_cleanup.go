@@ -296,25 +296,8 @@ func namedLater(doc *transform.Document, n *parserNode, sig, abs string) bool {
 // underMount reports a RUN with a --mount over abs, or with any --mount
 // when abs is not known.
 func underMount(doc *transform.Document, n *parserNode, abs string) bool {
-	in := doc.Inst(n)
-	if in == nil {
-		return false
-	}
-	for _, f := range in.Flags {
-		if !strings.EqualFold(f.Name.Value, "mount") {
-			continue
-		}
-		target := ""
-		for _, p := range f.Fields {
-			switch strings.ToLower(p.Key.Value) {
-			case "target", "dst", "destination":
-				target = path.Clean(p.Value.Value)
-			}
-		}
-		if target == "" {
-			continue
-		}
-		if abs == "" || covers(target, abs) {
+	for _, m := range runMounts(doc, n) {
+		if m.hasTarget && (abs == "" || covers(path.Clean(m.target), abs)) {
 			return true
 		}
 	}
