@@ -2,6 +2,7 @@ package fixes
 
 import (
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
@@ -31,6 +32,16 @@ func (c call) args() []shell.Word { return c.words[c.prog+1:] }
 
 // arg is the syntax node of args()[i].
 func (c call) arg(i int) *syntax.Word { return c.expr.Args[c.prog+1+i] }
+
+// hasArg reports an argument of c that is one of vs.
+func hasArg(c call, vs ...string) bool {
+	for _, a := range c.args() {
+		if slices.Contains(vs, a.Value) {
+			return true
+		}
+	}
+	return false
+}
 
 // progWord is the syntax node of the program word.
 func (c call) progWord() *syntax.Word { return c.expr.Args[c.prog] }

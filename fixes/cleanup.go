@@ -75,6 +75,20 @@ func runFlow(doc *transform.Document, st *transform.Stage, i int, n *parserNode)
 	}).(*flow)
 }
 
+// flowRuns calls fn for every RUN (see stageRuns) whose script harden can
+// read and that runs commands, with its calls and its flow.
+func flowRuns(doc *transform.Document, fn func(st *transform.Stage, i int, n *parserNode, cs []call, fl *flow)) {
+	stageRuns(doc, func(st *transform.Stage, i int, n *parserNode) {
+		cs := calls(doc, n)
+		if len(cs) == 0 {
+			return
+		}
+		if fl := runFlow(doc, st, i, n); fl != nil {
+			fn(st, i, n, cs, fl)
+		}
+	})
+}
+
 // workdirAt is the directory instruction i of stage st starts in, as the
 // WORKDIRs of its chain before it say (its base stage's first): absolute
 // and clean, "" when they do not say. Without expand, a WORKDIR is read as

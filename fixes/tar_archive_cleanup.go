@@ -67,15 +67,7 @@ What it will not do
 
 func checkTarArchiveCleanup(pass *transform.Pass) {
 	doc := pass.Doc
-	stageRuns(doc, func(st *transform.Stage, i int, n *parserNode) {
-		cs := calls(doc, n)
-		if len(cs) == 0 {
-			return
-		}
-		fl := runFlow(doc, st, i, n)
-		if fl == nil {
-			return
-		}
+	flowRuns(doc, func(st *transform.Stage, i int, n *parserNode, cs []call, fl *flow) {
 		type fetched struct {
 			c    call
 			file string
@@ -172,7 +164,7 @@ func usedAfter(extract call, rest []call, fl *flow, file string, at place) bool 
 		if c.name == "rm" || c.name == "rmdir" {
 			continue // another rm -f of the file does no harm
 		}
-		if strings.HasSuffix(c.name, "sum") && (hasArg(c, "-c") || hasArg(c, "--check")) ||
+		if strings.HasSuffix(c.name, "sum") && hasArg(c, "-c", "--check") ||
 			(c.name == "gpg" || c.name == "gpg2" || c.name == "gpgv") && (hasArg(c, "--verify") || c.name == "gpgv") {
 			return true
 		}
