@@ -815,6 +815,21 @@ func namedElsewhere(doc *transform.Document, st *transform.Stage, n *parserNode,
 	return nil
 }
 
+// walkStack walks node as syntax.Walk does, giving fn each node with the
+// nodes it is in, outermost first, ending with it.
+func walkStack(node syntax.Node, fn func(n syntax.Node, stack []syntax.Node)) {
+	var stack []syntax.Node
+	syntax.Walk(node, func(n syntax.Node) bool {
+		if n == nil {
+			stack = stack[:len(stack)-1]
+			return true
+		}
+		stack = append(stack, n)
+		fn(n, stack)
+		return true
+	})
+}
+
 // wordText is the source text of w in the script.
 func wordText(sh *transform.Shell, w syntax.Node) string {
 	return sh.Text[w.Pos().Offset():w.End().Offset()]

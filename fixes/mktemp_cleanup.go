@@ -581,13 +581,7 @@ func mktempUses(doc *transform.Document, sh *transform.Shell, cs []call, fl *flo
 		}
 	}
 	cdInto := -1 // offset of a cd into the directory
-	var stack []syntax.Node
-	syntax.Walk(sh.File, func(n syntax.Node) bool {
-		if n == nil {
-			stack = stack[:len(stack)-1]
-			return true
-		}
-		stack = append(stack, n)
+	walkStack(sh.File, func(n syntax.Node, stack []syntax.Node) {
 		switch x := n.(type) {
 		case *syntax.SglQuoted:
 			if mentionsVar(x.Value, name) && int(x.Pos().Offset()) > after && !inTrap(stack, byExpr) {
@@ -599,7 +593,7 @@ func mktempUses(doc *transform.Document, sh *transform.Shell, cs []call, fl *flo
 			}
 		case *syntax.ParamExp:
 			if x.Param == nil || x.Param.Value != name || int(x.Pos().Offset()) <= after {
-				return true
+				return
 			}
 			why, blocked, cd := useOf(stack, byExpr, name)
 			switch {
@@ -612,7 +606,6 @@ func mktempUses(doc *transform.Document, sh *transform.Shell, cs []call, fl *flo
 				cdInto = int(x.Pos().Offset())
 			}
 		}
-		return true
 	})
 	gpgHome := name == "GNUPGHOME"
 	for _, c := range cs {

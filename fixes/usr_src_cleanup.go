@@ -563,13 +563,7 @@ func textUses(sh *transform.Shell, dir string, fl *flow) []string {
 			out = append(out, s)
 		}
 	}
-	var stack []syntax.Node
-	syntax.Walk(sh.File, func(n syntax.Node) bool {
-		if n == nil {
-			stack = stack[:len(stack)-1]
-			return true
-		}
-		stack = append(stack, n)
+	walkStack(sh.File, func(n syntax.Node, stack []syntax.Node) {
 		switch x := n.(type) {
 		case *syntax.Assign:
 			if x.Value != nil && mentionsPath(wordText(sh, x.Value), dir) && x.Name != nil {
@@ -589,7 +583,6 @@ func textUses(sh *transform.Shell, dir string, fl *flow) []string {
 				}
 			}
 		}
-		return true
 	})
 	return out
 }
