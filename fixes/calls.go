@@ -2,6 +2,7 @@ package fixes
 
 import (
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
@@ -31,6 +32,16 @@ func (c call) args() []shell.Word { return c.words[c.prog+1:] }
 
 // arg is the syntax node of args()[i].
 func (c call) arg(i int) *syntax.Word { return c.expr.Args[c.prog+1+i] }
+
+// hasArg reports an argument of c that is one of vs.
+func hasArg(c call, vs ...string) bool {
+	for _, a := range c.args() {
+		if slices.Contains(vs, a.Value) {
+			return true
+		}
+	}
+	return false
+}
 
 // progWord is the syntax node of the program word.
 func (c call) progWord() *syntax.Word { return c.expr.Args[c.prog] }
@@ -99,29 +110,48 @@ func stageRuns(doc *transform.Document, fn func(st *transform.Stage, i int, n *p
 	}
 }
 
-// cacheMount reports whether RUN n mounts a cache (or tmpfs) over one of
-// dirs or a directory above them: the files there are not in the image.
-func cacheMount(doc *transform.Document, n *parser.Node, dirs ...string) bool {
+// runMount is a --mount flag of a RUN: its type and its target as written
+// (the last type= and target=, dst= or destination= fields), and the
+// flag's whole value.
+type runMount struct {
+	typ, target string
+	hasTarget   bool // a target field is given, even empty
+	spec        string
+}
+
+// runMounts are the --mount flags of RUN n.
+func runMounts(doc *transform.Document, n *parser.Node) []runMount {
 	in := doc.Inst(n)
 	if in == nil {
-		return false
+		return nil
 	}
+	var out []runMount
 	for _, f := range in.Flags {
 		if !strings.EqualFold(f.Name.Value, "mount") {
 			continue
 		}
-		var typ, target string
+		m := runMount{spec: f.Value.Value}
 		for _, p := range f.Fields {
 			switch strings.ToLower(p.Key.Value) {
 			case "type":
-				typ = p.Value.Value
+				m.typ = p.Value.Value
 			case "target", "dst", "destination":
-				target = path.Clean(p.Value.Value)
+				m.target, m.hasTarget = p.Value.Value, true
 			}
 		}
-		if typ != "cache" && typ != "tmpfs" || target == "" {
+		out = append(out, m)
+	}
+	return out
+}
+
+// cacheMount reports whether RUN n mounts a cache (or tmpfs) over one of
+// dirs or a directory above them: the files there are not in the image.
+func cacheMount(doc *transform.Document, n *parser.Node, dirs ...string) bool {
+	for _, m := range runMounts(doc, n) {
+		if m.typ != "cache" && m.typ != "tmpfs" || !m.hasTarget {
 			continue
 		}
+		target := path.Clean(m.target)
 		for _, d := range dirs {
 			if d == target || strings.HasPrefix(d, target+"/") || target == "/" {
 				return true

@@ -71,15 +71,36 @@ func runFlow(doc *transform.Document, st *transform.Stage, i int, n *parserNode)
 		if sh == nil {
 			return (*flow)(nil)
 		}
-		return readFlow(sh.File, workdirAt(doc, st, i))
+		return readFlow(sh.File, workdirAt(doc, st, i, true))
 	}).(*flow)
 }
 
-// workdirAt is the WORKDIR instruction i of stage st runs in, absolute and
-// clean, "" when no WORKDIR of its chain says.
-func workdirAt(doc *transform.Document, st *transform.Stage, i int) string {
+// flowRuns calls fn for every RUN (see stageRuns) whose script harden can
+// read and that runs commands, with its calls and its flow.
+func flowRuns(doc *transform.Document, fn func(st *transform.Stage, i int, n *parserNode, cs []call, fl *flow)) {
+	stageRuns(doc, func(st *transform.Stage, i int, n *parserNode) {
+		cs := calls(doc, n)
+		if len(cs) == 0 {
+			return
+		}
+		if fl := runFlow(doc, st, i, n); fl != nil {
+			fn(st, i, n, cs, fl)
+		}
+	})
+}
+
+// workdirAt is the directory instruction i of stage st starts in, as the
+// WORKDIRs of its chain before it say (its base stage's first): absolute
+// and clean, "" when they do not say. Without expand, a WORKDIR is read as
+// written, quotes dropped: one that names a variable leaves the directory
+// unknown until an absolute one, and a relative one needs a known one
+// before it. With expand (the cleanup fixes' flows), its variables are
+// expanded with the ARG and ENV values in scope, one that does not expand
+// leaves the directory unknown, and a relative WORKDIR with none before it
+// is read from "/".
+func workdirAt(doc *transform.Document, st *transform.Stage, i int, expand bool) string {
 	chain := doc.Chain(st)
-	dir, set := "/", false
+	w := ""
 	for k := len(chain) - 1; k >= 0; k-- {
 		s := chain[k]
 		for j, m := range s.Nodes {
@@ -89,20 +110,27 @@ func workdirAt(doc *transform.Document, st *transform.Stage, i int) string {
 			if !strings.EqualFold(m.Value, "workdir") || m.Next == nil {
 				continue
 			}
-			v, ok := doc.Expand(m.Next.Value, doc.StageEnv(s, j))
-			if !ok || strings.Contains(v, "$") {
-				return ""
+			v := strings.Trim(m.Next.Value, `"'`)
+			if expand {
+				x, ok := doc.Expand(m.Next.Value, doc.StageEnv(s, j))
+				if !ok || strings.Contains(x, "$") {
+					return ""
+				}
+				v = x
 			}
-			dir, set = path.Join(dir, v), true
-			if path.IsAbs(v) {
-				dir = path.Clean(v)
+			switch {
+			case strings.Contains(v, "$"):
+				w = ""
+			case path.IsAbs(v):
+				w = path.Clean(v)
+			case expand:
+				w = path.Join("/", w, v)
+			case w != "":
+				w = path.Join(w, v)
 			}
 		}
 	}
-	if !set {
-		return ""
-	}
-	return dir
+	return w
 }
 
 func readFlow(f *syntax.File, dir string) *flow {
@@ -787,6 +815,21 @@ func namedElsewhere(doc *transform.Document, st *transform.Stage, n *parserNode,
 	return nil
 }
 
+// walkStack walks node as syntax.Walk does, giving fn each node with the
+// nodes it is in, outermost first, ending with it.
+func walkStack(node syntax.Node, fn func(n syntax.Node, stack []syntax.Node)) {
+	var stack []syntax.Node
+	syntax.Walk(node, func(n syntax.Node) bool {
+		if n == nil {
+			stack = stack[:len(stack)-1]
+			return true
+		}
+		stack = append(stack, n)
+		fn(n, stack)
+		return true
+	})
+}
+
 // wordText is the source text of w in the script.
 func wordText(sh *transform.Shell, w syntax.Node) string {
 	return sh.Text[w.Pos().Offset():w.End().Offset()]
@@ -797,22 +840,13 @@ func wordText(sh *transform.Shell, w syntax.Node) string {
 // image, and rm there fails on a read-only bind or a busy mount point. p
 // is absolute and clean, or "" when unknown: then any mount counts.
 func mountOver(doc *transform.Document, n *parserNode, p string) bool {
-	in := doc.Inst(n)
-	if in == nil {
-		return false
-	}
-	for _, f := range in.Flags {
-		if !strings.EqualFold(f.Name.Value, "mount") {
-			continue
-		}
+	for _, m := range runMounts(doc, n) {
 		target := ""
-		for _, kv := range f.Fields {
-			switch strings.ToLower(kv.Key.Value) {
-			case "target", "dst", "destination":
-				target = path.Clean("/" + kv.Value.Value)
-			}
+		if m.hasTarget {
+			target = path.Clean("/" + m.target)
 		}
-		if p == "" || strings.HasPrefix(p, "/${") || target == "" && !strings.Contains(strings.ToLower(f.Value.Value), "secret") && !strings.Contains(strings.ToLower(f.Value.Value), "ssh") {
+		spec := strings.ToLower(m.spec)
+		if p == "" || strings.HasPrefix(p, "/${") || target == "" && !strings.Contains(spec, "secret") && !strings.Contains(spec, "ssh") {
 			return true
 		}
 		if target != "" && (within(p, target) || within(target, p)) {

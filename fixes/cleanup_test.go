@@ -132,10 +132,127 @@ func TestDownloadFiles(t *testing.T) {
 		{"RUN curl -fsSL https://x/a.tgz >> /tmp/a.tgz", ""},
 		{"RUN wget -qO- https://x/a.tgz > a.tgz", "a.tgz"},
 		{"RUN curl -fsSL https://x/a.tgz 2> /tmp/log", ""},
+		// Option values are not URLs, nor option words files.
+		{"RUN curl -fsSL -e https://x/ref https://x/a.tgz > a.tgz", "a.tgz"},
+		{"RUN curl -fsSL --referer https://x/ref -O https://x/a.tgz", "a.tgz"},
+		{`RUN curl -fsSL -o"$F" https://x/a.tgz > a.tgz`, ""},
+		{`RUN wget --header="X: $T" -qO- https://x/a.tgz > a.tgz`, "a.tgz"},
+		{"RUN wget --output-doc=a.tgz https://x/a.tgz", "a.tgz"},
+		{"RUN curl -O --output-dir=/tmp https://x/a.tgz", ""},
+		{"RUN curl -fsSL --bogus https://x/a.tgz > a.tgz", ""},
+		{"RUN curl -fsSLO --no-clobber https://x/a.tgz", ""},
+		{"RUN curl -fsSLIO https://x/a.tgz", ""},
 	} {
 		_, cs, _ := runCalls(t, tc.run)
 		if got := strings.Join(downloadFiles(cs[0]), " "); got != tc.files {
 			t.Errorf("%q: %q, want %q", tc.run, got, tc.files)
+		}
+	}
+}
+
+// TestDownloadsTo: which curl or wget writes a signature file.
+func TestDownloadsTo(t *testing.T) {
+	for _, tc := range []struct {
+		run, sig string
+		want     bool
+	}{
+		{"RUN curl -fsSLo /tmp/a.asc https://x/a.asc", "/tmp/a.asc", true},
+		{"RUN curl -fsSL -o a.asc https://x/a.asc", "a.asc", true},
+		{"RUN curl -fsSL -o \"$D/a.asc\" https://x/a.asc", "$D/a.asc", true},
+		{"RUN curl -fsSL https://x/a.asc > a.asc", "a.asc", true},
+		{"RUN curl -fsSLO https://x/a.tgz -O https://x/a.tgz.asc", "a.tgz.asc", true},
+		{"RUN curl -fsSLO --output-dir /tmp https://x/a.asc", "/tmp/a.asc", true},
+		{"RUN curl -fsSLJO https://x/a.asc", "a.asc", true},
+		{"RUN wget https://x/a.asc", "a.asc", true},
+		{"RUN wget -P /tmp https://x/a.asc?raw=1", "/tmp/a.asc", true},
+		{"RUN wget -qO a.asc https://x/a.asc", "a.asc", true},
+		{"RUN wget -qO x.asc https://x/a.asc", "a.asc", false},
+		{"RUN curl -fsSL https://x/a.asc", "a.asc", false},
+		{"RUN curl -fsSL --referer https://x/a.asc -O https://x/b", "a.asc", false},
+		{"RUN curl -fsSL -O -- https://x/a.asc", "a.asc", true},
+		{`RUN wget -O"$F" https://x/a.asc`, "a.asc", false},
+		{"RUN curl -fsSL --bogus -o a.asc https://x/a.asc", "a.asc", false},
+	} {
+		_, cs, _ := runCalls(t, tc.run)
+		if got := downloadsTo(cs[0], tc.sig); got != tc.want {
+			t.Errorf("%q writes %s: %v, want %v", tc.run, tc.sig, got, tc.want)
+		}
+	}
+}
+
+// TestWorkdirAt reads the directory a RUN starts in, as written and
+// expanded, along the stages a stage is built from.
+func TestWorkdirAt(t *testing.T) {
+	for _, tc := range []struct {
+		src               string
+		written, expanded string
+	}{
+		{"FROM debian\nRUN x", "", ""},
+		{"FROM debian\nWORKDIR /app\nRUN x", "/app", "/app"},
+		{"FROM debian\nWORKDIR \"/app/\"\nWORKDIR src\nRUN x", "/app/src", "/app/src"},
+		{"FROM debian\nWORKDIR src\nRUN x", "", "/src"},
+		{"FROM debian\nENV D=/opt\nWORKDIR $D/x\nRUN x", "", "/opt/x"},
+		{"FROM debian\nWORKDIR $NOPE\nWORKDIR /app\nRUN x", "/app", ""},
+		{"FROM debian\nWORKDIR /app\nWORKDIR $NOPE/x\nWORKDIR y\nRUN x", "", ""},
+		{"FROM debian\nWORKDIR /app\nRUN x\nWORKDIR /later", "/app", "/app"},
+		{"FROM debian AS base\nWORKDIR /src\nFROM base\nRUN x", "/src", "/src"},
+		{"FROM debian AS base\nWORKDIR /src\nFROM base\nWORKDIR app\nRUN x", "/src/app", "/src/app"},
+		{"FROM debian AS base\nWORKDIR /src\nFROM debian\nRUN x", "", ""},
+		{"FROM debian AS base\nRUN x\nFROM base\nWORKDIR /app", "", ""},
+	} {
+		doc, err := transform.Parse("Dockerfile", []byte(tc.src+"\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var st *transform.Stage // the stage of the RUN
+		i := 0
+		for _, s := range doc.Stages {
+			for k, n := range s.Nodes {
+				if strings.EqualFold(n.Value, "run") {
+					st, i = s, k
+				}
+			}
+		}
+		if got := workdirAt(doc, st, i, false); got != tc.written {
+			t.Errorf("%q: %q, want %q", tc.src, got, tc.written)
+		}
+		if got := workdirAt(doc, st, i, true); got != tc.expanded {
+			t.Errorf("%q expanded: %q, want %q", tc.src, got, tc.expanded)
+		}
+	}
+}
+
+// TestMounts: the three readings of a RUN's --mount flags. cache: a cache
+// or tmpfs at or above /var/cache/apt; under: any mount at or above
+// /tmp/a.asc, but not at / (any mount with a target when the path is
+// unknown); over: any mount at, above or below /tmp, or without a target
+// unless a secret or ssh one (any mount when the path is unknown).
+func TestMounts(t *testing.T) {
+	for _, tc := range []struct {
+		flags                                 string
+		cache, under, over, underAny, overAny bool
+	}{
+		{"", false, false, false, false, false},
+		{"--mount=type=cache,target=/var/cache/apt", true, false, false, true, true},
+		{"--mount=type=cache,target=/var/cache", true, false, false, true, true},
+		{"--mount=type=tmpfs,dst=/", true, false, true, true, true},
+		{"--mount=type=bind,target=/var/cache/apt", false, false, false, true, true},
+		{"--mount=type=cache,target=/tmp", false, true, true, true, true},
+		{"--mount=type=cache,target=/tmp/x", false, false, true, true, true},
+		{"--mount=type=cache,Destination=tmp", false, false, true, true, true},
+		{"--mount=type=secret,id=k", false, false, false, false, true},
+		{"--mount=type=cache,id=k", false, false, true, false, true},
+		{"--mount=type=cache,target=/var/cache/apt --mount=type=bind,target=/tmp", true, true, true, true, true},
+	} {
+		doc, err := transform.Parse("Dockerfile", []byte("FROM debian\nRUN "+tc.flags+" true\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := doc.Stages[0].Nodes[0]
+		got := [5]bool{cacheMount(doc, n, "/var/cache/apt"), underMount(doc, n, "/tmp/a.asc"), mountOver(doc, n, "/tmp"),
+			underMount(doc, n, ""), mountOver(doc, n, "")}
+		if want := [5]bool{tc.cache, tc.under, tc.over, tc.underAny, tc.overAny}; got != want {
+			t.Errorf("%q: %v, want %v", tc.flags, got, want)
 		}
 	}
 }

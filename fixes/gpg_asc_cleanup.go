@@ -84,7 +84,7 @@ func checkGPGAscCleanup(pass *transform.Pass) {
 			if dl == nil {
 				continue // not downloaded here: the layer that has it keeps it
 			}
-			cwd := runCwd(doc, st, n, cs)
+			cwd := runCwd(doc, st, i, cs)
 			abs := joinCwd(sig, cwd)
 			end := int(c.stmt.End().Offset())
 			if removedAfter(cs, end, sig, abs, cwd) || sigUsedAfter(sh, end, sig, abs) ||
@@ -179,169 +179,14 @@ func normText(raw string) string {
 	return bracedVar.ReplaceAllString(s, "$$$1")
 }
 
-// downloadsTo reports a curl or wget call that writes file sig (a
-// normPath).
-func downloadsTo(c call, sig string) bool {
-	var outs, urls []string
-	remote := false
-	dir := ""
-	args := c.args()
-	take := func(i int) string {
-		if i < len(args) {
-			return args[i].Value
-		}
-		return ""
-	}
-	switch c.name {
-	case "curl":
-		for i := 0; i < len(args); i++ {
-			v := args[i].Value
-			switch {
-			case !args[i].Literal:
-				if strings.Contains(v, "://") {
-					urls = append(urls, v)
-				}
-			case v == "--output" || v == "--output-dir":
-				if v == "--output" {
-					outs = append(outs, take(i+1))
-				} else {
-					dir = take(i + 1)
-				}
-				i++
-			case strings.HasPrefix(v, "--output="):
-				outs = append(outs, strings.TrimPrefix(v, "--output="))
-			case strings.HasPrefix(v, "--output-dir="):
-				dir = strings.TrimPrefix(v, "--output-dir=")
-			case v == "--remote-name" || v == "--remote-name-all":
-				remote = true
-			case strings.HasPrefix(v, "--"):
-			case strings.HasPrefix(v, "-") && len(v) > 1:
-				for k := 1; k < len(v); k++ {
-					if v[k] == 'O' {
-						remote = true
-						continue
-					}
-					if strings.IndexByte(curlFlags, v[k]) >= 0 {
-						continue
-					}
-					val := v[k+1:]
-					if val == "" {
-						val = take(i + 1)
-						i++
-					}
-					if v[k] == 'o' {
-						outs = append(outs, val)
-					}
-					break
-				}
-			case strings.Contains(v, "://"):
-				urls = append(urls, v)
-			}
-		}
-	case "wget":
-		named := false
-		for i := 0; i < len(args); i++ {
-			v := args[i].Value
-			switch {
-			case !args[i].Literal:
-				if strings.Contains(v, "://") {
-					urls = append(urls, v)
-				}
-			case v == "--output-document" || v == "--directory-prefix":
-				if v == "--output-document" {
-					outs, named = append(outs, take(i+1)), true
-				} else {
-					dir = take(i + 1)
-				}
-				i++
-			case strings.HasPrefix(v, "--output-document="):
-				outs, named = append(outs, strings.TrimPrefix(v, "--output-document=")), true
-			case strings.HasPrefix(v, "--directory-prefix="):
-				dir = strings.TrimPrefix(v, "--directory-prefix=")
-			case strings.HasPrefix(v, "--"):
-			case strings.HasPrefix(v, "-") && len(v) > 1:
-				for k := 1; k < len(v); k++ {
-					if strings.IndexByte("qvdcNrkKmpESxFL46hb", v[k]) >= 0 {
-						continue
-					}
-					val := v[k+1:]
-					if val == "" {
-						val = take(i + 1)
-						i++
-					}
-					switch v[k] {
-					case 'O':
-						outs, named = append(outs, val), true
-					case 'P':
-						dir = val
-					}
-					break
-				}
-			case strings.Contains(v, "://"):
-				urls = append(urls, v)
-			}
-		}
-		remote = !named
-	default:
-		return false
-	}
-	for _, r := range c.stmt.Redirs {
-		if (r.Op == syntax.RdrOut || r.Op == syntax.AppOut || r.Op == syntax.ClbOut) && (r.N == nil || r.N.Value == "1") && r.Word != nil {
-			outs = append(outs, c.sh.Text[r.Word.Pos().Offset():r.Word.End().Offset()])
-		}
-	}
-	for _, o := range outs {
-		if o != "" && normPath(o) == sig {
-			return true
-		}
-	}
-	if remote {
-		for _, u := range urls {
-			u = normPath(u)
-			if i := strings.IndexAny(u, "?#"); i >= 0 {
-				u = u[:i]
-			}
-			name := path.Base(u)
-			if dir != "" {
-				name = path.Join(normPath(dir), name)
-			}
-			if name == sig {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// runCwd is the directory the RUN starts in, when the Dockerfile sets it
-// with a WORKDIR harden can read, and the RUN never changes it; "" when
-// not known.
-func runCwd(doc *transform.Document, st *transform.Stage, n *parserNode, cs []call) string {
+// runCwd is the directory RUN i of stage st starts in, when the
+// Dockerfile sets it with a WORKDIR harden can read, and the RUN never
+// changes it; "" when not known.
+func runCwd(doc *transform.Document, st *transform.Stage, i int, cs []call) string {
 	if changesDir(cs) {
 		return ""
 	}
-	w := ""
-	chain := doc.Chain(st)
-	for k := len(chain) - 1; k >= 0; k-- {
-		for _, m := range chain[k].Nodes {
-			if m == n {
-				return w
-			}
-			if !strings.EqualFold(m.Value, "workdir") || m.Next == nil {
-				continue
-			}
-			v := strings.Trim(m.Next.Value, `"'`)
-			switch {
-			case strings.Contains(v, "$"):
-				w = ""
-			case path.IsAbs(v):
-				w = path.Clean(v)
-			case w != "":
-				w = path.Join(w, v)
-			}
-		}
-	}
-	return w
+	return workdirAt(doc, st, i, false)
 }
 
 // changesDir reports a RUN that runs cd, pushd or popd anywhere.
@@ -451,25 +296,8 @@ func namedLater(doc *transform.Document, n *parserNode, sig, abs string) bool {
 // underMount reports a RUN with a --mount over abs, or with any --mount
 // when abs is not known.
 func underMount(doc *transform.Document, n *parserNode, abs string) bool {
-	in := doc.Inst(n)
-	if in == nil {
-		return false
-	}
-	for _, f := range in.Flags {
-		if !strings.EqualFold(f.Name.Value, "mount") {
-			continue
-		}
-		target := ""
-		for _, p := range f.Fields {
-			switch strings.ToLower(p.Key.Value) {
-			case "target", "dst", "destination":
-				target = path.Clean(p.Value.Value)
-			}
-		}
-		if target == "" {
-			continue
-		}
-		if abs == "" || covers(target, abs) {
+	for _, m := range runMounts(doc, n) {
+		if m.hasTarget && (abs == "" || covers(path.Clean(m.target), abs)) {
 			return true
 		}
 	}

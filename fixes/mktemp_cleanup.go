@@ -80,12 +80,7 @@ var mktempSafeNames = map[string]bool{"GNUPGHOME": true, "TMPDIR": true, "TMP": 
 
 func checkMktempCleanup(pass *transform.Pass) {
 	doc := pass.Doc
-	stageRuns(doc, func(st *transform.Stage, i int, n *parserNode) {
-		cs := calls(doc, n)
-		fl := runFlow(doc, st, i, n)
-		if len(cs) == 0 || fl == nil {
-			return
-		}
+	flowRuns(doc, func(st *transform.Stage, i int, n *parserNode, cs []call, fl *flow) {
 		sh := cs[0].sh
 		for _, c := range cs {
 			parent, ok := mktempDir(c)
@@ -586,13 +581,7 @@ func mktempUses(doc *transform.Document, sh *transform.Shell, cs []call, fl *flo
 		}
 	}
 	cdInto := -1 // offset of a cd into the directory
-	var stack []syntax.Node
-	syntax.Walk(sh.File, func(n syntax.Node) bool {
-		if n == nil {
-			stack = stack[:len(stack)-1]
-			return true
-		}
-		stack = append(stack, n)
+	walkStack(sh.File, func(n syntax.Node, stack []syntax.Node) {
 		switch x := n.(type) {
 		case *syntax.SglQuoted:
 			if mentionsVar(x.Value, name) && int(x.Pos().Offset()) > after && !inTrap(stack, byExpr) {
@@ -604,7 +593,7 @@ func mktempUses(doc *transform.Document, sh *transform.Shell, cs []call, fl *flo
 			}
 		case *syntax.ParamExp:
 			if x.Param == nil || x.Param.Value != name || int(x.Pos().Offset()) <= after {
-				return true
+				return
 			}
 			why, blocked, cd := useOf(stack, byExpr, name)
 			switch {
@@ -617,7 +606,6 @@ func mktempUses(doc *transform.Document, sh *transform.Shell, cs []call, fl *flo
 				cdInto = int(x.Pos().Offset())
 			}
 		}
-		return true
 	})
 	gpgHome := name == "GNUPGHOME"
 	for _, c := range cs {
@@ -792,7 +780,7 @@ func printsPaths(c call, inSubst bool) bool {
 		return true
 	}
 	if next, ok := pipedInto(c); ok {
-		return !(strings.HasSuffix(next.name, "sum") && (hasArg(next, "-c") || hasArg(next, "--check")))
+		return !(strings.HasSuffix(next.name, "sum") && hasArg(next, "-c", "--check"))
 	}
 	return false
 }
@@ -816,15 +804,6 @@ func pipedInto(c call) (call, bool) {
 		return !found
 	})
 	return next, found
-}
-
-func hasArg(c call, v string) bool {
-	for _, a := range c.args() {
-		if a.Value == v {
-			return true
-		}
-	}
-	return false
 }
 
 // symbolic reports ln -s / --symbolic.
@@ -922,7 +901,7 @@ func removesPackagesAfter(cs []call, s *syntax.Stmt) bool {
 				return true
 			}
 		case "dpkg":
-			if hasArg(c, "-r") || hasArg(c, "-P") || hasArg(c, "--remove") || hasArg(c, "--purge") {
+			if hasArg(c, "-r", "-P", "--remove", "--purge") {
 				return true
 			}
 		}
@@ -966,16 +945,7 @@ func gpgAgent(c call) bool {
 // yarn link, npm install -g of a folder; "" for others.
 func linksBack(c call) string {
 	args := c.args()
-	has := func(vs ...string) bool {
-		for _, a := range args {
-			for _, v := range vs {
-				if a.Value == v {
-					return true
-				}
-			}
-		}
-		return false
-	}
+	has := func(vs ...string) bool { return hasArg(c, vs...) }
 	switch {
 	case (c.name == "pip" || c.name == "pip3" || strings.HasPrefix(c.name, "python") && has("pip")) && has("install") && has("-e", "--editable"):
 		return "pip install -e"

@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/moby/buildkit/frontend/dockerfile/parser"
 	"mvdan.cc/sh/v3/syntax"
 
 	"github.com/harden-dev/harden/internal/images"
@@ -552,7 +551,7 @@ func (st *stageEvidence) downloadedApp() string {
 		}
 	}
 	for _, r := range st.f.Runs {
-		cwd := st.workdirAt(r.Node)
+		cwd := workdirAt(st.d, r.Stage, r.Index, false)
 		downloads := r.Mentions("curl", "wget", "git", "svn", "hg")
 		for _, cmd := range r.Commands() {
 			dest, what := downloadDest(cmd, downloads)
@@ -653,32 +652,6 @@ func downloadDest(cmd shell.Command, inDownload bool) (dest, what string) {
 		}
 	}
 	return "", ""
-}
-
-// workdirAt is the WORKDIR in effect at a node of the stage's chain
-// (absolute and clean), or "" when none is set or it names a variable.
-func (st *stageEvidence) workdirAt(at *parser.Node) string {
-	w := ""
-	for _, s := range st.f.Chain {
-		for _, n := range s.Nodes {
-			if n.StartLine >= at.StartLine && s == st.d.StageOf(at) {
-				return w
-			}
-			if !strings.EqualFold(n.Value, "workdir") || n.Next == nil {
-				continue
-			}
-			v := strings.Trim(n.Next.Value, `"'`)
-			switch {
-			case strings.Contains(v, "$"):
-				w = ""
-			case path.IsAbs(v):
-				w = path.Clean(v)
-			case w != "":
-				w = path.Join(w, v)
-			}
-		}
-	}
-	return w
 }
 
 // ownerNeverUser explains why the user the edit switches to is one the

@@ -73,12 +73,7 @@ var usrSrcShared = map[string]bool{"app": true, "php": true, "linux": true, "ker
 
 func checkUsrSrcCleanup(pass *transform.Pass) {
 	doc := pass.Doc
-	stageRuns(doc, func(st *transform.Stage, i int, n *parserNode) {
-		cs := calls(doc, n)
-		fl := runFlow(doc, st, i, n)
-		if len(cs) == 0 || fl == nil {
-			return
-		}
+	flowRuns(doc, func(st *transform.Stage, i int, n *parserNode, cs []call, fl *flow) {
 		seen := map[string]bool{}
 		for k, c := range cs {
 			if c.name != "mkdir" {
@@ -321,16 +316,7 @@ func gitCloneInto(c call, pc place, dir string) bool {
 func installsFrom(c call, pc place, dir string) bool {
 	args := c.args()
 	cwdIn := pc.dir != "" && within(pc.dir, dir)
-	has := func(vs ...string) bool {
-		for _, a := range args {
-			for _, v := range vs {
-				if a.Value == v {
-					return true
-				}
-			}
-		}
-		return false
-	}
+	has := func(vs ...string) bool { return hasArg(c, vs...) }
 	optDir := func(opts ...string) (string, bool) {
 		for i, a := range args {
 			for _, o := range opts {
@@ -436,7 +422,7 @@ func pointsInto(c call, pc place, dir string) (blocked bool, why string) {
 		if printsPaths(c, inSubst(c)) || c.name == "sed" && sedInPlace(args) && sedScript(args, i) {
 			return false, fmt.Sprintf("nothing after the RUN uses the paths in %s that %s writes", dir, c.name)
 		}
-		if c.name == "find" && (hasArg(c, "-exec") || hasArg(c, "-execdir") || hasArg(c, "-ok") || hasArg(c, "-okdir")) {
+		if c.name == "find" && hasArg(c, "-exec", "-execdir", "-ok", "-okdir") {
 			return false, fmt.Sprintf("find -exec on %s leaves nothing pointing into it", dir)
 		}
 	}
@@ -577,13 +563,7 @@ func textUses(sh *transform.Shell, dir string, fl *flow) []string {
 			out = append(out, s)
 		}
 	}
-	var stack []syntax.Node
-	syntax.Walk(sh.File, func(n syntax.Node) bool {
-		if n == nil {
-			stack = stack[:len(stack)-1]
-			return true
-		}
-		stack = append(stack, n)
+	walkStack(sh.File, func(n syntax.Node, stack []syntax.Node) {
 		switch x := n.(type) {
 		case *syntax.Assign:
 			if x.Value != nil && mentionsPath(wordText(sh, x.Value), dir) && x.Name != nil {
@@ -603,7 +583,6 @@ func textUses(sh *transform.Shell, dir string, fl *flow) []string {
 				}
 			}
 		}
-		return true
 	})
 	return out
 }

@@ -201,6 +201,28 @@ func TestInsertAndRemoveWord(t *testing.T) {
 	}
 }
 
+// checkStmtEdit makes edit on the statement of command cmd in the RUN
+// (second instruction) of src, and checks the result: want, the other
+// instructions unchanged, and a script that parses.
+func checkStmtEdit(t *testing.T, name, src, cmd, want string, edit func(*Shell, *syntax.Stmt) (Edit, bool)) {
+	t.Helper()
+	d := mustParse(t, src)
+	s := d.Shell(d.Instructions()[1])
+	_, stmt := call(t, s, cmd)
+	e, ok := edit(s, stmt)
+	if !ok {
+		t.Fatalf("%s: refused", name)
+	}
+	out, d2 := apply(t, d, e)
+	if out != want {
+		t.Errorf("%s:\n got %q\nwant %q", name, out, want)
+	}
+	sameOtherwise(t, d, d2, 1)
+	if s2 := d2.Shell(d2.Instructions()[1]); s2.File == nil {
+		t.Errorf("%s: result does not parse as shell: %v", name, s2.Err)
+	}
+}
+
 func TestReplaceCommand(t *testing.T) {
 	cases := []struct {
 		name, src, cmd string
@@ -218,21 +240,9 @@ func TestReplaceCommand(t *testing.T) {
 		{"inline", "FROM a\nRUN a; b > /log; c\n", "b", []string{"x", "y"}, "FROM a\nRUN a; x && y; c\n"},
 	}
 	for _, c := range cases {
-		d := mustParse(t, c.src)
-		s := d.Shell(d.Instructions()[1])
-		_, stmt := call(t, s, c.cmd)
-		e, ok := s.ReplaceCommand(stmt, c.with...)
-		if !ok {
-			t.Fatalf("%s: refused", c.name)
-		}
-		out, d2 := apply(t, d, e)
-		if out != c.want {
-			t.Errorf("%s:\n got %q\nwant %q", c.name, out, c.want)
-		}
-		sameOtherwise(t, d, d2, 1)
-		if s2 := d2.Shell(d2.Instructions()[1]); s2.File == nil {
-			t.Errorf("%s: result does not parse as shell: %v", c.name, s2.Err)
-		}
+		checkStmtEdit(t, c.name, c.src, c.cmd, c.want, func(s *Shell, stmt *syntax.Stmt) (Edit, bool) {
+			return s.ReplaceCommand(stmt, c.with...)
+		})
 	}
 	for _, src := range []string{"FROM a\nRUN a || b\n", "FROM a\nRUN a | b\n", "FROM a\nRUN a && ! b\n"} {
 		d := mustParse(t, src)
@@ -310,21 +320,9 @@ func TestShellInsertAfter(t *testing.T) {
 			"FROM a\nRUN <<EOF\nset -e\ntar -xzf x.tgz && rm -f x.tgz && make\nEOF\n"},
 	}
 	for _, c := range cases {
-		d := mustParse(t, c.src)
-		s := d.Shell(d.Instructions()[1])
-		_, stmt := call(t, s, c.cmd)
-		e, ok := s.InsertAfter(stmt, "rm -f x.tgz")
-		if !ok {
-			t.Fatalf("%s: refused", c.name)
-		}
-		out, d2 := apply(t, d, e)
-		if out != c.want {
-			t.Errorf("%s:\n got %q\nwant %q", c.name, out, c.want)
-		}
-		sameOtherwise(t, d, d2, 1)
-		if s2 := d2.Shell(d2.Instructions()[1]); s2.File == nil {
-			t.Errorf("%s: result does not parse as shell: %v", c.name, s2.Err)
-		}
+		checkStmtEdit(t, c.name, c.src, c.cmd, c.want, func(s *Shell, stmt *syntax.Stmt) (Edit, bool) {
+			return s.InsertAfter(stmt, "rm -f x.tgz")
+		})
 	}
 	for _, src := range []string{
 		// && there would hide a failing tar from set -e, or from the RUN's status.

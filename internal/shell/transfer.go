@@ -61,6 +61,61 @@ func (t Transfer) Last(name string) (Opt, bool) {
 	return Opt{}, false
 }
 
+// Saved is where a transfer saves what it downloads, as its options say
+// (a redirection of its standard output is the shell's).
+type Saved struct {
+	// Outputs are the options that name a file to write, in order: curl's
+	// -o (--output), wget's -O (--output-document, which writes every URL
+	// into the last one given).
+	Outputs []Opt
+	// Dir is the last option that names the directory files go to: curl's
+	// --output-dir, wget's -P (--directory-prefix); HasDir is false when
+	// none is given.
+	Dir    Opt
+	HasDir bool
+	// Remote reports URLs saved under their own file name: curl's -O
+	// (--remote-name, --remote-name-all), and wget without -O.
+	Remote bool
+}
+
+// Saved reads where the transfer saves what it downloads.
+func (t Transfer) Saved() Saved {
+	out, dir := "--output", "--output-dir"
+	if t.Tool == "wget" {
+		out, dir = "--output-document", "--directory-prefix"
+	}
+	var s Saved
+	for _, o := range t.Opts {
+		switch {
+		case o.Name == out:
+			s.Outputs = append(s.Outputs, o)
+		case o.Name == dir:
+			s.Dir, s.HasDir = o, true
+		case t.Tool == "curl" && (o.Name == "--remote-name" || o.Name == "--remote-name-all") && !o.Off:
+			s.Remote = true
+		}
+	}
+	if t.Tool == "wget" {
+		s.Remote = len(s.Outputs) == 0
+	}
+	return s
+}
+
+// Glued is the text before the value in the word of an option whose
+// literal value is glued to it ("-o" of -ofile, "-qO" of -qO-,
+// "--output-document=" of --output-document=x); false when the value is a
+// word of its own, missing, or not literal.
+func (o Opt) Glued(argv []Word) (string, bool) {
+	if o.Value != o.At || !o.ValLiteral || o.At < 0 || o.At >= len(argv) {
+		return "", false
+	}
+	w := argv[o.At].Value
+	if !strings.HasSuffix(w, o.Val) {
+		return "", false
+	}
+	return w[:len(w)-len(o.Val)], true
+}
+
 // curlOpts are curl's long options, with whether each takes an argument:
 // those of `curl --help all` (7.88, checked by the tests) and those added
 // since up to 8.x.

@@ -130,3 +130,62 @@ func TestTransferTablesMatchTheTools(t *testing.T) {
 	check("curl", []string{"--help", "all"}, regexp.MustCompile(`^\s*(?:-(\S), )?(--\S+)( +[<\[])?`), curlOpts, curlShortOpts)
 	check("wget", []string{"--help"}, regexp.MustCompile(`^\s*(?:-(\S+), +)?(--[^\s=\[]+)(=|\[=)?`), wgetOpts, wgetShortOpts)
 }
+
+// TestTransferSaved reads where curl and wget save: each output (its
+// glued prefix before ":" when the value is in the option's word), the
+// directory, and whether URLs name files.
+func TestTransferSaved(t *testing.T) {
+	for cmd, want := range map[string]string{
+		"curl -fsSL -o /x http://a/x":               "out:/x",
+		"curl -fsSLo/x http://a/x":                  "out:-fsSLo:/x",
+		"curl -o a -o b http://a/a http://a/b":      "out:a out:b",
+		"curl -o $F http://a/x":                     "out:$F",
+		`curl -o"$F" http://a/x`:                    "out:?",
+		"curl -o":                                   "out:none",
+		"curl -fsSLO http://a/x":                    "remote",
+		"curl --remote-name-all http://a/x":         "remote",
+		"curl -O --output-dir /d http://a/x":        "dir:/d remote",
+		"curl --output-dir /d --output-dir /e -O u": "dir:/e remote",
+		"curl -fsSL http://a/x":                     "",
+		"curl -H X:-o http://a/x":                   "",
+		"curl -e http://r/x.asc http://a/x":         "",
+		"wget http://a/x":                           "remote",
+		"wget -qO- http://a/x":                      "out:-qO:-",
+		"wget -O /x http://a/x":                     "out:/x",
+		"wget --output-document=/x http://a/x":      "out:--output-document=:/x",
+		"wget --output-doc=/x http://a/x":           "out:--output-doc=:/x",
+		"wget -P /d http://a/x":                     "dir:/d remote",
+		"wget -P/d -O x http://a/x":                 "out:x dir:-P:/d",
+		"wget --directory-prefix=/d http://a/x":     "dir:--directory-prefix=:/d remote",
+		"wget -nv -nc http://a/x":                   "remote",
+	} {
+		argv := argv(cmd)
+		tr, _, _ := ParseTransfer(argv)
+		s := tr.Saved()
+		val := func(o Opt) string {
+			if p, ok := o.Glued(argv); ok {
+				return p + ":" + o.Val
+			}
+			switch {
+			case o.Value < 0:
+				return "none"
+			case o.Value == o.At:
+				return "?"
+			}
+			return argv[o.Value].Value
+		}
+		var got []string
+		for _, o := range s.Outputs {
+			got = append(got, "out:"+val(o))
+		}
+		if s.HasDir {
+			got = append(got, "dir:"+val(s.Dir))
+		}
+		if s.Remote {
+			got = append(got, "remote")
+		}
+		if g := strings.Join(got, " "); g != want {
+			t.Errorf("%s:\n got %q\nwant %q", cmd, g, want)
+		}
+	}
+}
