@@ -3,6 +3,7 @@ package fixes
 import (
 	"path"
 	"regexp"
+	"slices"
 	"strings"
 
 	"mvdan.cc/sh/v3/syntax"
@@ -76,11 +77,12 @@ func runFlow(doc *transform.Document, st *transform.Stage, i int, n *parserNode)
 }
 
 // flowRuns calls fn for every RUN (see stageRuns) whose script harden can
-// read and that runs commands, with its calls and its flow.
-func flowRuns(doc *transform.Document, fn func(st *transform.Stage, i int, n *parserNode, cs []call, fl *flow)) {
+// read and that runs one of the programs named, with its calls and its
+// flow (read only for those RUNs).
+func flowRuns(doc *transform.Document, programs []string, fn func(st *transform.Stage, i int, n *parserNode, cs []call, fl *flow)) {
 	stageRuns(doc, func(st *transform.Stage, i int, n *parserNode) {
 		cs := calls(doc, n)
-		if len(cs) == 0 {
+		if !slices.ContainsFunc(cs, func(c call) bool { return slices.Contains(programs, c.name) }) {
 			return
 		}
 		if fl := runFlow(doc, st, i, n); fl != nil {

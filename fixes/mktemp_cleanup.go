@@ -80,7 +80,7 @@ var mktempSafeNames = map[string]bool{"GNUPGHOME": true, "TMPDIR": true, "TMP": 
 
 func checkMktempCleanup(pass *transform.Pass) {
 	doc := pass.Doc
-	flowRuns(doc, func(st *transform.Stage, i int, n *parserNode, cs []call, fl *flow) {
+	flowRuns(doc, []string{"mktemp"}, func(st *transform.Stage, i int, n *parserNode, cs []call, fl *flow) {
 		sh := cs[0].sh
 		for _, c := range cs {
 			parent, ok := mktempDir(c)

@@ -67,7 +67,7 @@ What it will not do
 
 func checkTarArchiveCleanup(pass *transform.Pass) {
 	doc := pass.Doc
-	flowRuns(doc, func(st *transform.Stage, i int, n *parserNode, cs []call, fl *flow) {
+	flowRuns(doc, []string{"tar", "unzip"}, func(st *transform.Stage, i int, n *parserNode, cs []call, fl *flow) {
 		type fetched struct {
 			c    call
 			file string

@@ -73,7 +73,7 @@ var usrSrcShared = map[string]bool{"app": true, "php": true, "linux": true, "ker
 
 func checkUsrSrcCleanup(pass *transform.Pass) {
 	doc := pass.Doc
-	flowRuns(doc, func(st *transform.Stage, i int, n *parserNode, cs []call, fl *flow) {
+	flowRuns(doc, []string{"mkdir"}, func(st *transform.Stage, i int, n *parserNode, cs []call, fl *flow) {
 		seen := map[string]bool{}
 		for k, c := range cs {
 			if c.name != "mkdir" {
