@@ -75,7 +75,9 @@ func stripContinuations(b []byte, esc byte) string {
 			line = b[:nl+1]
 		}
 		b = b[len(line):]
-		if cont && (isCommentLine(line) || len(bytes.TrimSpace(line)) == 0) {
+		// Only whole lines are skipped: a span may end inside a line, and
+		// the blanks it keeps there are text ("ENV \"0\\\n  =0": key "\"0  ").
+		if cont && nl >= 0 && (isCommentLine(line) || len(bytes.TrimSpace(line)) == 0) {
 			continue
 		}
 		cont = false
