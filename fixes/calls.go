@@ -258,7 +258,7 @@ func userBefore(doc *transform.Document, st *transform.Stage, n *parser.Node) (u
 			}
 			if strings.EqualFold(m.Value, "user") && m.Next != nil {
 				user = m.Next.Value
-				if v, ok := doc.Expand(user, doc.StageEnv(s, i)); ok {
+				if v, ok := doc.Expand(user, doc.ScopeAt(s, i)); ok {
 					user = v
 				}
 			}

@@ -101,22 +101,48 @@ func flowRuns(doc *transform.Document, programs []string, fn func(st *transform.
 // leaves the directory unknown, and a relative WORKDIR with none before it
 // is read from "/".
 func workdirAt(doc *transform.Document, st *transform.Stage, i int, expand bool) string {
-	chain := doc.Chain(st)
-	w := ""
-	for k := len(chain) - 1; k >= 0; k-- {
-		s := chain[k]
-		for j, m := range s.Nodes {
-			if s == st && j >= i {
-				break
-			}
-			if !strings.EqualFold(m.Value, "workdir") || m.Next == nil {
+	w := stageWorkdirs(doc, st, expand)
+	if i > len(st.Nodes) {
+		i = len(st.Nodes)
+	}
+	if w[i] == unknownDir {
+		return ""
+	}
+	return w[i]
+}
+
+// workdirsKey memoizes stageWorkdirs per stage and mode.
+type workdirsKey struct {
+	st     *transform.Stage
+	expand bool
+}
+
+// stageWorkdirs is workdirAt for every instruction of st and its end
+// (len(st.Nodes)+1 entries), read in one pass per stage of the chain:
+// asked once per RUN, the walk from the top of the chain made long
+// stages quadratic.
+func stageWorkdirs(doc *transform.Document, st *transform.Stage, expand bool) []string {
+	return doc.Memo(workdirsKey{st, expand}, func() any {
+		// unknown: with expand, a WORKDIR that did not expand leaves every
+		// later one unknown too.
+		w, unknown := "", false
+		if p := doc.Parent(st); p != nil {
+			pw := stageWorkdirs(doc, p, expand)
+			w = pw[len(pw)-1]
+			unknown = expand && w == unknownDir
+		}
+		out := make([]string, len(st.Nodes)+1)
+		for j, m := range st.Nodes {
+			out[j] = w
+			if unknown || !strings.EqualFold(m.Value, "workdir") || m.Next == nil {
 				continue
 			}
 			v := strings.Trim(m.Next.Value, `"'`)
 			if expand {
-				x, ok := doc.Expand(m.Next.Value, doc.StageEnv(s, j))
+				x, ok := doc.Expand(m.Next.Value, doc.ScopeAt(st, j))
 				if !ok || strings.Contains(x, "$") {
-					return ""
+					w, unknown = unknownDir, true
+					continue
 				}
 				v = x
 			}
@@ -131,9 +157,22 @@ func workdirAt(doc *transform.Document, st *transform.Stage, i int, expand bool)
 				w = path.Join(w, v)
 			}
 		}
-	}
-	return w
+		out[len(st.Nodes)] = w
+		for j := range out {
+			if out[j] == unknownDir {
+				out[j] = ""
+			}
+		}
+		if unknown {
+			out[len(st.Nodes)] = unknownDir // for the stages built on st
+		}
+		return out
+	}).([]string)
 }
+
+// unknownDir marks, at the end of a stage, a working directory that a
+// WORKDIR made unknown for good (see stageWorkdirs).
+const unknownDir = "\x00unknown"
 
 func readFlow(f *syntax.File, dir string) *flow {
 	fl := &flow{at: map[*syntax.Stmt]place{}, assigns: map[string][]int{}, parent: map[syntax.Node]syntax.Node{}}

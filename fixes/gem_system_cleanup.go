@@ -84,7 +84,7 @@ func checkGemSystemCleanup(pass *transform.Pass) {
 				return
 			}
 			f := transform.Finding{Line: lineOf(doc, c.sh, c.stmt), Message: "gem update --system leaves RubyGems' spec cache (the rubygems.org index) in the home directory"}
-			env := doc.StageEnv(st, i)
+			env := doc.ScopeAt(st, i)
 			u, known := userBefore(doc, st, n)
 			switch {
 			case c.asOther():

@@ -255,7 +255,7 @@ func (r *ksRun) fromVariable(c call, l gpgLine, name string) {
 	if assignedIn(r.sh.File, name) {
 		return
 	}
-	v, ok := r.doc.StageEnv(r.st, r.i)[name]
+	v, ok := r.doc.ScopeAt(r.st, r.i)[name]
 	if !ok {
 		return
 	}
@@ -460,7 +460,7 @@ func (r *ksRun) values(w *syntax.Word, depth int) ([]string, bool) {
 		if assignedIn(r.sh.File, name) {
 			return nil, false
 		}
-		if v, ok = r.doc.StageEnv(r.st, r.i)[name]; !ok {
+		if v, ok = r.doc.ScopeAt(r.st, r.i)[name]; !ok {
 			return nil, false
 		}
 	}

@@ -495,7 +495,7 @@ func riskyName(doc *transform.Document, st *transform.Stage, i int, sh *transfor
 		}
 		return true
 	})
-	_, inEnv := doc.StageEnv(st, i).Get(name)
+	_, inEnv := doc.ScopeAt(st, i).Get(name)
 	if exported || inEnv || name == "HOME" || strings.HasPrefix(name, "XDG_") {
 		return fmt.Sprintf("no program run after it keeps files or paths under $%s (it is in the environment of the commands after it)", name)
 	}

@@ -129,7 +129,7 @@ func (si *stageInfo) goOutput(r *transform.StageRun, c shell.Command) buildOut {
 		}
 		pkgs = append(pkgs, a)
 	}
-	env := si.d.StageEnv(si.s, r.Index)
+	env := si.d.ScopeAt(si.s, r.Index)
 	o.cgo = env["CGO_ENABLED"] != "0" && !cgoOffIn(si.d.Shell(r.Node))
 	if sub == "build" {
 		if outW != nil {
@@ -340,7 +340,7 @@ func (si *stageInfo) cargoOutputs(r *transform.StageRun, c shell.Command, sub st
 	if name == "" && len(cmd.argv) > 0 {
 		name = path.Base(cmd.argv[0])
 	}
-	env := si.d.StageEnv(si.s, r.Index)
+	env := si.d.ScopeAt(si.s, r.Index)
 	if sub == "install" {
 		root := opt("root")
 		if root == "" {

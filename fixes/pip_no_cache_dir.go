@@ -39,7 +39,7 @@ What it will not do
 func checkPipNoCacheDir(pass *transform.Pass) {
 	doc := pass.Doc
 	stageRuns(doc, func(st *transform.Stage, i int, n *parserNode) {
-		if _, ok := doc.StageEnv(st, i).Get("PIP_NO_CACHE_DIR"); ok {
+		if _, ok := doc.ScopeAt(st, i).Get("PIP_NO_CACHE_DIR"); ok {
 			return
 		}
 		if cacheMount(doc, n, "/root/.cache/pip") || strings.Contains(doc.Text(n), "/.cache") {

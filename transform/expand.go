@@ -103,6 +103,11 @@ func (d *Document) StageEnv(s *Stage, upto int) Env {
 	return clone(d.envAt(s, upto))
 }
 
+// ScopeAt is StageEnv without the copy, for reading: the map is shared
+// with the document's other questions and must not be modified. Asked in
+// instruction order, it costs one walk of the stage in all.
+func (d *Document) ScopeAt(s *Stage, upto int) Env { return d.envAt(s, upto) }
+
 // envCursor is the last scope envAt walked to: the variables of stage s
 // before instruction upto.
 type envCursor struct {
