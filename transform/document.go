@@ -11,6 +11,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 	"unicode"
@@ -64,6 +65,8 @@ type Stage struct {
 
 	base             string // BaseName, computed once
 	baseOK, baseDone bool
+	parent           *Stage // Document.Parent, once parentDone
+	parentDone       bool
 }
 
 // ParseError is a Dockerfile that buildkit cannot read.
@@ -513,20 +516,23 @@ func (d *Document) InsertBeforeComments(n *parser.Node, lines string) Edit {
 
 // StageOf returns the stage holding instruction n, or nil for a meta ARG.
 func (d *Document) StageOf(n *parser.Node) *Stage {
-	for i := len(d.Stages) - 1; i >= 0; i-- {
-		if d.Stages[i].From.StartLine <= n.StartLine {
-			return d.Stages[i]
-		}
+	// The last stage whose FROM starts at or before n (stages are in file
+	// order).
+	i := sort.Search(len(d.Stages), func(i int) bool { return d.Stages[i].From.StartLine > n.StartLine })
+	if i == 0 {
+		return nil
 	}
-	return nil
+	return d.Stages[i-1]
 }
 
 // NodeAt returns the instruction whose lines include line, or nil.
 func (d *Document) NodeAt(line int) *parser.Node {
-	for _, n := range d.Result.AST.Children {
-		if n.StartLine <= line && line <= n.EndLine {
-			return n
-		}
+	ch := d.Result.AST.Children
+	// The first instruction that ends at or after line (instructions are
+	// in file order and do not overlap).
+	i := sort.Search(len(ch), func(i int) bool { return ch[i].EndLine >= line })
+	if i < len(ch) && ch[i].StartLine <= line {
+		return ch[i]
 	}
 	return nil
 }

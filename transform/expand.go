@@ -83,8 +83,11 @@ func (d *Document) BaseName(s *Stage) (string, bool) {
 // Parent returns the earlier stage that s is built FROM, or nil when s starts
 // from an image.
 func (d *Document) Parent(s *Stage) *Stage {
-	name, _ := d.BaseName(s)
-	return d.StageByName(name, s.Index)
+	if !s.parentDone {
+		name, _ := d.BaseName(s)
+		s.parent, s.parentDone = d.StageByName(name, s.Index), true
+	}
+	return s.parent
 }
 
 // Chain is s followed by the stages it is built from, nearest first.
