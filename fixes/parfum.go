@@ -55,7 +55,7 @@ var ParfumRules = []ParfumRule{
 	{"DL3020", true, "add-to-copy", "only for local, non-archive sources (Parfum also turns ADD of URLs and archives into COPY, which breaks the build or changes the image)", "FROM debian:bookworm\nADD app.py /app/app.py\n"},
 	{"DL3027", true, "apt-get-over-apt", "", "FROM debian:bookworm\nRUN apt update && apt install -y curl\n"},
 	{"DL3046", true, "useradd-no-log-init", "", "FROM debian:bookworm\nRUN useradd -u 123456 app\n"},
-	{"DL3029", true, "", "not repaired: removing FROM --platform=X changes the image on hosts of another architecture (a build for linux/amd64 on an arm64 host becomes an arm64 image); harden drops only the redundant --platform=$TARGETPLATFORM (redundant-target-platform)", ""},
+	{"DL3029", true, "", "not repaired: removing FROM --platform=X changes the image on hosts of another architecture (a build for linux/amd64 on an arm64 host becomes an arm64 image); harden reports it (fixed-platform, with what a person should do) and drops only the redundant --platform=$TARGETPLATFORM (redundant-target-platform)", ""},
 	{"DL3002", false, "non-root-user", "Parfum has no repair; harden's non-root-user adds a non-root USER where the image still runs", "FROM debian:bookworm\nCOPY --chmod=755 server /usr/local/bin/server\nEXPOSE 8080\nCMD [\"server\"]\n"},
 	{"ruleMoreThanOneInstall", false, "", "Parfum has no repair and harden none: merging installs of separate RUNs changes layer caching and the order of the steps between them", ""},
 }

@@ -51,6 +51,7 @@ func All() []*transform.Fix {
 		MktempCleanup,
 		UsrSrcCleanup,
 		SecretsInEnv,
+		FixedPlatform,
 		ExposeSSH,
 		Healthcheck,
 		UnpinnedPackages,
