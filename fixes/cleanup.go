@@ -102,13 +102,7 @@ func flowRuns(doc *transform.Document, programs []string, fn func(st *transform.
 // is read from "/".
 func workdirAt(doc *transform.Document, st *transform.Stage, i int, expand bool) string {
 	w := stageWorkdirs(doc, st, expand)
-	if i > len(st.Nodes) {
-		i = len(st.Nodes)
-	}
-	if w[i] == unknownDir {
-		return ""
-	}
-	return w[i]
+	return w.dirs[min(i, len(st.Nodes))]
 }
 
 // workdirsKey memoizes stageWorkdirs per stage and mode.
@@ -117,31 +111,39 @@ type workdirsKey struct {
 	expand bool
 }
 
-// stageWorkdirs is workdirAt for every instruction of st and its end
-// (len(st.Nodes)+1 entries), read in one pass per stage of the chain:
-// asked once per RUN, the walk from the top of the chain made long
-// stages quadratic.
-func stageWorkdirs(doc *transform.Document, st *transform.Stage, expand bool) []string {
+// workdirs are the working directories of a stage's instructions.
+type workdirs struct {
+	// dirs[i] is where instruction i starts ("" when unknown);
+	// dirs[len(Nodes)] is where the stage ends.
+	dirs []string
+	// lost: with expand, a WORKDIR that did not expand leaves the
+	// directory unknown for the rest of the stage and the stages built
+	// on it.
+	lost bool
+}
+
+// stageWorkdirs is workdirAt for every instruction of st, read in one
+// pass per stage of the chain: asked once per RUN, the walk from the top
+// of the chain made long stages quadratic.
+func stageWorkdirs(doc *transform.Document, st *transform.Stage, expand bool) workdirs {
 	return doc.Memo(workdirsKey{st, expand}, func() any {
-		// unknown: with expand, a WORKDIR that did not expand leaves every
-		// later one unknown too.
-		w, unknown := "", false
+		var ws workdirs
+		w := ""
 		if p := doc.Parent(st); p != nil {
 			pw := stageWorkdirs(doc, p, expand)
-			w = pw[len(pw)-1]
-			unknown = expand && w == unknownDir
+			w, ws.lost = pw.dirs[len(pw.dirs)-1], pw.lost
 		}
-		out := make([]string, len(st.Nodes)+1)
+		ws.dirs = make([]string, len(st.Nodes)+1)
 		for j, m := range st.Nodes {
-			out[j] = w
-			if unknown || !strings.EqualFold(m.Value, "workdir") || m.Next == nil {
+			ws.dirs[j] = w
+			if ws.lost || !strings.EqualFold(m.Value, "workdir") || m.Next == nil {
 				continue
 			}
 			v := strings.Trim(m.Next.Value, `"'`)
 			if expand {
 				x, ok := doc.Expand(m.Next.Value, doc.ScopeAt(st, j))
 				if !ok || strings.Contains(x, "$") {
-					w, unknown = unknownDir, true
+					w, ws.lost = "", true
 					continue
 				}
 				v = x
@@ -157,22 +159,10 @@ func stageWorkdirs(doc *transform.Document, st *transform.Stage, expand bool) []
 				w = path.Join(w, v)
 			}
 		}
-		out[len(st.Nodes)] = w
-		for j := range out {
-			if out[j] == unknownDir {
-				out[j] = ""
-			}
-		}
-		if unknown {
-			out[len(st.Nodes)] = unknownDir // for the stages built on st
-		}
-		return out
-	}).([]string)
+		ws.dirs[len(st.Nodes)] = w
+		return ws
+	}).(workdirs)
 }
-
-// unknownDir marks, at the end of a stage, a working directory that a
-// WORKDIR made unknown for good (see stageWorkdirs).
-const unknownDir = "\x00unknown"
 
 func readFlow(f *syntax.File, dir string) *flow {
 	fl := &flow{at: map[*syntax.Stmt]place{}, assigns: map[string][]int{}, parent: map[syntax.Node]syntax.Node{}}

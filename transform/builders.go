@@ -261,26 +261,38 @@ func (s *Shell) andContext(stmt *syntax.Stmt) bool {
 				ok = n.Op == syntax.AndStmt
 				return false
 			}
-		case *syntax.File:
-			ok = ok || containsStmt(n.Stmts, stmt)
-		case *syntax.Block:
-			ok = ok || containsStmt(n.Stmts, stmt)
-		case *syntax.Subshell:
-			ok = ok || containsStmt(n.Stmts, stmt)
 		case *syntax.IfClause:
 			ok = ok || containsStmt(n.Then, stmt) || containsStmt(n.Cond, stmt)
-		case *syntax.WhileClause:
-			ok = ok || containsStmt(n.Do, stmt)
-		case *syntax.ForClause:
-			ok = ok || containsStmt(n.Do, stmt)
-		case *syntax.CaseItem:
-			ok = ok || containsStmt(n.Stmts, stmt)
-		case *syntax.FuncDecl:
-			return true
+		default:
+			ok = ok || containsStmt(body(n), stmt)
 		}
 		return !ok
 	})
 	return ok
+}
+
+// body is the list of statements that node n runs in order: a script, a
+// { } block, a subshell, an if's then branch, a loop's body, a case item;
+// nil for other nodes. Conditions are not bodies: a failure there is a
+// test, not an error.
+func body(n syntax.Node) []*syntax.Stmt {
+	switch n := n.(type) {
+	case *syntax.File:
+		return n.Stmts
+	case *syntax.Block:
+		return n.Stmts
+	case *syntax.Subshell:
+		return n.Stmts
+	case *syntax.IfClause:
+		return n.Then
+	case *syntax.WhileClause:
+		return n.Do
+	case *syntax.ForClause:
+		return n.Do
+	case *syntax.CaseItem:
+		return n.Stmts
+	}
+	return nil
 }
 
 func containsStmt(list []*syntax.Stmt, stmt *syntax.Stmt) bool {
@@ -422,20 +434,8 @@ func (s *Shell) InsertAfter(stmt *syntax.Stmt, cmd string) (Edit, bool) {
 		switch n := n.(type) {
 		case *syntax.BinaryCmd:
 			followed = followed || n.Op == syntax.AndStmt && lastOfAnd(n.X) == stmt
-		case *syntax.File:
-			list = endedBy(n.Stmts, stmt, list)
-		case *syntax.Block:
-			list = endedBy(n.Stmts, stmt, list)
-		case *syntax.Subshell:
-			list = endedBy(n.Stmts, stmt, list)
-		case *syntax.IfClause:
-			list = endedBy(n.Then, stmt, list)
-		case *syntax.WhileClause:
-			list = endedBy(n.Do, stmt, list)
-		case *syntax.ForClause:
-			list = endedBy(n.Do, stmt, list)
-		case *syntax.CaseItem:
-			list = endedBy(n.Stmts, stmt, list)
+		default:
+			list = endedBy(body(n), stmt, list)
 		}
 		return true
 	})
