@@ -74,17 +74,6 @@ What it will not do
   ./Configure and ./config.`,
 }
 
-// debianImages are official images whose tags, unless they say alpine or
-// windows, are Debian or Ubuntu.
-var debianImages = map[string]bool{
-	"debian": true, "ubuntu": true, "buildpack-deps": true,
-	"python": true, "node": true, "ruby": true, "perl": true, "gcc": true, "rust": true, "golang": true, "php": true,
-}
-
-// dpkgDevImages are the official images built FROM buildpack-deps (which
-// installs dpkg-dev) in their full Debian variants.
-var dpkgDevImages = map[string]bool{"buildpack-deps": true, "python": true, "node": true, "ruby": true, "perl": true, "gcc": true, "rust": true}
-
 func checkConfigureBuild(pass *transform.Pass) {
 	doc := pass.Doc
 	stageRuns(doc, func(st *transform.Stage, i int, n *parserNode) {
@@ -158,21 +147,7 @@ func debianStage(facts *transform.Facts) bool {
 	if apt {
 		return true
 	}
-	ref := images.ParseRef(facts.Base)
-	name := ref.Name()
-	if o := images.OfficialName(facts.Base); o != "" {
-		name = o
-	}
-	return debianImages[name] && !nonDebianTag(ref.Tag)
-}
-
-func nonDebianTag(tag string) bool {
-	for _, w := range []string{"alpine", "windows", "nanoserver", "servercore", "ltsc"} {
-		if strings.Contains(tag, w) {
-			return true
-		}
-	}
-	return false
+	return images.DebianBased(facts.Base)
 }
 
 // dpkgDev reports that dpkg-architecture is known to be in the stage when
@@ -191,15 +166,8 @@ func dpkgDev(facts *transform.Facts, n *parserNode) (string, bool) {
 			break
 		}
 	}
-	ref := images.ParseRef(facts.Base)
-	name := ref.Name()
-	if o := images.OfficialName(facts.Base); o != "" {
-		name = o
-	}
-	tag := ref.Tag
-	if dpkgDevImages[name] && !nonDebianTag(tag) && !strings.Contains(tag, "slim") &&
-		!strings.HasSuffix(tag, "curl") && !strings.HasSuffix(tag, "scm") {
-		return name + " includes dpkg-dev", true
+	if images.HasDpkgDev(facts.Base) {
+		return images.ParseRef(facts.Base).Repo + " includes dpkg-dev", true
 	}
 	return "", false
 }

@@ -1,7 +1,6 @@
 package fixes
 
 import (
-	"path"
 	"strings"
 
 	"github.com/harden-dev/harden/internal/images"
@@ -92,7 +91,7 @@ func checkYumClean(pass *transform.Pass) {
 		if last == nil {
 			return
 		}
-		yum3 := last.name == "yum" && yum3Base(pass.Facts(st).Base)
+		yum3 := last.name == "yum" && images.Yum3(pass.Facts(st).Base)
 		if cleaned && !(yum3 && enabled && !cleanedAll) {
 			return
 		}
@@ -116,28 +115,4 @@ func checkYumClean(pass *transform.Pass) {
 		}
 		pass.Report(f)
 	})
-}
-
-// yum3Base reports a base image whose yum is yum 3 (not dnf): CentOS 5-7,
-// Amazon Linux 1 and 2, Oracle Linux 5-7, RHEL and UBI 7, Scientific Linux.
-func yum3Base(base string) bool {
-	r := images.ParseRef(base)
-	name, tag := path.Base(r.Repo), r.Tag
-	major := func(vs ...string) bool {
-		for _, v := range vs {
-			if tag == v || strings.HasPrefix(tag, v+".") || strings.HasPrefix(tag, v+"-") || strings.HasPrefix(tag, "centos"+v) {
-				return true
-			}
-		}
-		return false
-	}
-	switch {
-	case name == "centos" || name == "oraclelinux" || name == "scientificlinux" || name == "sl":
-		return major("5", "6", "7")
-	case name == "amazonlinux":
-		return major("1", "2", "2018", "2017")
-	case strings.HasPrefix(name, "rhel7") || strings.HasPrefix(name, "ubi7"):
-		return true
-	}
-	return false
 }
