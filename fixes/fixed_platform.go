@@ -42,16 +42,9 @@ The fix a person should make
 }
 
 func checkFixedPlatform(pass *transform.Pass) {
-	doc := pass.Doc
-	for _, st := range doc.Stages {
-		in := doc.Inst(st.From)
-		if in == nil {
-			continue
+	fromPlatforms(pass.Doc, func(st *transform.Stage, _ *transform.Instruction, f transform.Flag) {
+		if v := f.Value.Value; v != "" && !strings.Contains(v, "$") {
+			pass.Reportf(st.From.StartLine, "FROM --platform=%s builds this stage for %s whatever platform the build targets", v, v)
 		}
-		f, ok := in.Flag("platform")
-		if !ok || f.Value.Value == "" || strings.Contains(f.Value.Value, "$") {
-			continue
-		}
-		pass.Reportf(st.From.StartLine, "FROM --platform=%s builds this stage for %s whatever platform the build targets", f.Value.Value, f.Value.Value)
-	}
+	})
 }

@@ -28,20 +28,27 @@ What it will not do
 }
 
 func checkRedundantTargetPlatform(pass *transform.Pass) {
-	doc := pass.Doc
-	for _, st := range doc.Stages {
-		in := doc.Inst(st.From)
-		if in == nil {
-			continue
-		}
-		f, ok := in.Flag("platform")
-		if !ok || (f.Value.Value != "$TARGETPLATFORM" && f.Value.Value != "${TARGETPLATFORM}") {
-			continue
+	fromPlatforms(pass.Doc, func(st *transform.Stage, in *transform.Instruction, f transform.Flag) {
+		if f.Value.Value != "$TARGETPLATFORM" && f.Value.Value != "${TARGETPLATFORM}" {
+			return
 		}
 		fd := transform.Finding{Line: st.From.StartLine, Message: "--platform=" + f.Value.Value + " is the default"}
 		if e, ok := in.RemoveFlag(f); ok {
 			fd.Title, fd.Edits = "Remove --platform", []transform.Edit{e}
 		}
 		pass.Report(fd)
+	})
+}
+
+// fromPlatforms calls fn for every stage whose FROM has a --platform flag.
+func fromPlatforms(doc *transform.Document, fn func(st *transform.Stage, in *transform.Instruction, f transform.Flag)) {
+	for _, st := range doc.Stages {
+		in := doc.Inst(st.From)
+		if in == nil {
+			continue
+		}
+		if f, ok := in.Flag("platform"); ok {
+			fn(st, in, f)
+		}
 	}
 }
